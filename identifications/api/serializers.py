@@ -1,0 +1,175 @@
+"""Shapes of the API's bodies. Validation of the shape lives here; every state change lives in services."""
+
+import re
+from datetime import timedelta
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from identifications import reference
+from identifications.api.fields import CountryCodeField, DurationField, StrictCharField, StrictSerializer
+from identifications.models import Identification
+from scoring.models import Provider
+
+MAX_EXPIRES_IN = timedelta(days=30)
+MIN_EXPIRES_IN = timedelta(minutes=1)
+DEFAULT_EXPIRES_IN = timedelta(days=30)
+
+
+def invalid_choice(value, allowed) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        f'"{value}" is not a valid choice. Allowed values: {", ".join(allowed)}.', code="invalid_choice"
+    )
+
+
+class ChoiceOfField(StrictCharField):
+    """Exact-case choice among values known only at request time (active rows of a reference table)."""
+
+    def __init__(self, *, allowed, **kwargs):
+        self.allowed = allowed
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        allowed = list(self.allowed())
+        if value not in allowed:
+            raise invalid_choice(value, allowed)
+        return value
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    default_error_messages = {"invalid_choice": '"{input}" is not a valid choice. Allowed values: {allowed}.'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or data not in self.choices:
+            self.fail("invalid_choice", input=data, allowed=", ".join(self.choices))
+        return data
+
+
+class IdentityDocumentInput(StrictSerializer):
+    document_number = StrictCharField(
+        max_length=40, help_text="Spaces and hyphens are removed and letters upper-cased before validation."
+    )
+    document_type = ChoiceOfField(
+        allowed=lambda: sorted(reference.active_document_types()),
+        max_length=20,
+        help_text="One of the active document types: NIF, NIE, PASSPORT.",
+    )
+    country = CountryCodeField(
+        required=False, allow_null=True, help_text="ISO 3166-1 alpha-2; ES by default for NIF and NIE."
+    )
+
+    def validate(self, attrs):
+        document_type = reference.active_document_types()[attrs["document_type"]]
+        number = re.sub(r"[\s-]", "", attrs["document_number"]).upper()
+        if not document_type.number_matches(number):
+            raise serializers.ValidationError(
+                {"document_number": f"Does not match the {document_type.code} format {document_type.number_pattern}."}
+            )
+        country = attrs.get("country")
+        issuing = document_type.country.code or None
+        if issuing and country and country != issuing:
+            raise serializers.ValidationError(
+                {"country": f"A {document_type.code} is issued by {issuing}; got {country}."}
+            )
+        return {"document_type": document_type, "document_number": number, "document_country": country or issuing}
+
+
+class ScoringInput(StrictSerializer):
+    provider = StrictChoiceField(choices=Provider.values, required=False, default=Provider.INTERNAL)
+
+
+class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
+    name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
+    identity_document = IdentityDocumentInput(required=False, allow_null=True)
+    configuration_name = ChoiceOfField(
+        allowed=lambda: list(reference.configurations()),
+        max_length=20,
+        required=False,
+        help_text="LOW, MEDIUM or HIGH; the organization's default (MEDIUM unless set) when absent.",
+    )
+    expires_in = DurationField(
+        required=False,
+        minimum=MIN_EXPIRES_IN,
+        maximum=MAX_EXPIRES_IN,
+        minimum_label="1 minute (PT1M)",
+        maximum_label="30 days (P30D)",
+        help_text="ISO-8601 duration from now, between PT1M and P30D; P30D when absent.",
+    )
+    scoring = ScoringInput(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        organization = self.context["organization"]
+        name = attrs.get("configuration_name")
+        configuration = (
+            reference.configurations()[name] if name else reference.default_configuration(organization)
+        )
+        if configuration is None:
+            # Only when staff deleted the default configuration: say so rather than fail later.
+            raise serializers.ValidationError(
+                {"configuration_name": "This organization has no default configuration; name one."}, code="required"
+            )
+        document = attrs.get("identity_document") or {}
+        return {
+            "name": attrs.get("name"),
+            "last_name": attrs.get("last_name"),
+            "document_type": document.get("document_type"),
+            "document_number": document.get("document_number"),
+            "document_country": document.get("document_country"),
+            "configuration": configuration,
+            "scoring_provider": (attrs.get("scoring") or {}).get("provider", Provider.INTERNAL),
+            "expires_in": attrs.get("expires_in", DEFAULT_EXPIRES_IN),
+        }
+
+
+class CloseIdentityDocumentIdentificationRequest(StrictSerializer):
+    reason = StrictCharField(
+        max_length=500, required=False, allow_blank=True, allow_line_breaks=True, help_text="Kept in the audit trail."
+    )
+
+
+class IdentityDocumentOutput(serializers.Serializer):
+    document_number = serializers.CharField()
+    document_type = serializers.CharField()
+    country = serializers.CharField(allow_null=True)
+
+
+class ScoringOutput(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=Provider.values)
+
+
+class CreateIdentityDocumentIdentificationResponse(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Identification.Status.values)
+    name = serializers.CharField(allow_null=True)
+    last_name = serializers.CharField(allow_null=True)
+    identity_document = serializers.SerializerMethodField()
+    configuration_name = serializers.CharField(source="configuration.name")
+    scoring = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    @extend_schema_field(IdentityDocumentOutput(allow_null=True))
+    def get_identity_document(self, identification):
+        if identification.document_type_id is None:
+            return None
+        return {
+            "document_number": identification.document_number,
+            "document_type": identification.document_type.code,
+            "country": identification.document_country.code or None,
+        }
+
+    @extend_schema_field(ScoringOutput)
+    def get_scoring(self, identification):
+        return {"provider": identification.scoring_provider}
+
+
+class Error(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. invalid_choice.")
+    message = serializers.CharField(help_text="One human sentence saying what is wrong.")
+    field = serializers.CharField(required=False, help_text="Dotted path of the offending input field.")
+
+
+class ErrorsResponse(serializers.Serializer):
+    errors = Error(many=True)

@@ -1,0 +1,22 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from identifications.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
+from identifications.api.errors import api_not_found
+from identifications.api.viewsets import IdentityDocumentIdentificationViewSet
+
+router = SimpleRouter(trailing_slash=False)
+# Any org_id segment reaches authentication, so an unknown organization is a 401 like any other key mismatch.
+router.register(
+    r"orgs/(?P<org_id>[^/]+)/identifications/identity_document",
+    IdentityDocumentIdentificationViewSet,
+    basename="identity-document-identification",
+)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    *router.urls,
+    re_path(r"^.*$", api_not_found),
+]

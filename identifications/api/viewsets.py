@@ -1,0 +1,102 @@
+"""The Identification with identity document Admin API: create and close. Views validate, call one service,
+and serialize; the services decide."""
+
+import uuid
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from identifications import services
+from identifications.actors import Actor
+from identifications.api import serializers
+from identifications.api.schema import error_responses
+from identifications.errors import DomainError
+
+TAG = "Identification with identity document Admin"
+ORG_ID = OpenApiParameter("org_id", str, OpenApiParameter.PATH, description="Organization name (its slug).")
+ADMIN_IDENTIFICATION_ID = OpenApiParameter(
+    "admin_identification_id", uuid.UUID, OpenApiParameter.PATH, description="uuid identification unique identifier"
+)
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+
+
+def json_object_body(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise InvalidRequest(f"The request body must be a JSON object, not {_json_kind(request.data)}.")
+    return request.data
+
+
+def _json_kind(value) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationError({field: ["Must be a valid UUID."]}, code="invalid") from None
+
+
+class IdentityDocumentIdentificationViewSet(viewsets.GenericViewSet):
+    lookup_url_kwarg = "admin_identification_id"
+    # Any segment reaches the view so that a malformed id is a 400 naming the field, not a bare 404.
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        operation_id="createIdentityDocumentIdentification",
+        summary="Create an identification with identity document",
+        tags=[TAG],
+        parameters=[ORG_ID],
+        request=serializers.CreateIdentityDocumentIdentificationRequest,
+        responses={
+            200: OpenApiResponse(
+                serializers.CreateIdentityDocumentIdentificationResponse,
+                description="New agent identification is created.",
+            ),
+            **error_responses(400, 401, 405, 413, 415, 500, 503),
+        },
+    )
+    def create(self, request, org_id):
+        api_key = request.auth
+        now = timezone.now()
+        serializer = serializers.CreateIdentityDocumentIdentificationRequest(
+            data=json_object_body(request), context={"organization": api_key.organization, "now": now}
+        )
+        serializer.is_valid(raise_exception=True)
+        identification = services.identification_create(
+            organization=api_key.organization, actor=Actor.api_key(api_key), now=now, **serializer.validated_data
+        )
+        body = serializers.CreateIdentityDocumentIdentificationResponse(identification).data
+        return Response(body, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        operation_id="closeIdentityDocumentIdentification",
+        summary="Close an identification with identity document",
+        tags=[TAG],
+        parameters=[ORG_ID, ADMIN_IDENTIFICATION_ID],
+        request=serializers.CloseIdentityDocumentIdentificationRequest,
+        responses={
+            204: OpenApiResponse(description="Action executed correctly."),
+            **error_responses(400, 401, 404, 405, 409, 413, 415, 500, 503),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, org_id, admin_identification_id):
+        api_key = request.auth
+        identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
+        serializer = serializers.CloseIdentityDocumentIdentificationRequest(data=json_object_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.identification_close(
+            identification_id=identification_id,
+            organization=api_key.organization,
+            actor=Actor.api_key(api_key),
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,5 @@
+from identifications.models.document_type import DocumentType
+from identifications.models.identification import Identification, IdentificationEvent
+from identifications.models.organization import Organization, OrganizationAPIKey
+
+__all__ = ["DocumentType", "Identification", "IdentificationEvent", "Organization", "OrganizationAPIKey"]

@@ -1,0 +1,113 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django_countries.fields import CountryField
+
+from scoring.models import Provider
+
+
+class IdentificationStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    VERIFIED = "VERIFIED", "Verified"
+    REJECTED = "REJECTED", "Rejected"
+    CLOSED = "CLOSED", "Closed"
+    EXPIRED = "EXPIRED", "Expired"
+
+
+class Identification(models.Model):
+    """One person's identification process, opened by an organization and ended in a terminal status."""
+
+    Status = IdentificationStatus
+    # Only PENDING moves; every other status is final.
+    OPEN_STATUSES = frozenset({Status.PENDING})
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        "identifications.Organization", on_delete=models.PROTECT, related_name="identifications"
+    )
+    name = models.CharField(max_length=150, null=True, blank=True)
+    last_name = models.CharField(max_length=150, null=True, blank=True)
+    document_number = models.CharField(max_length=20, null=True, blank=True)
+    document_type = models.ForeignKey(
+        "identifications.DocumentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document_country = CountryField(null=True, blank=True)
+    configuration = models.ForeignKey("scoring.Configuration", on_delete=models.PROTECT, related_name="+")
+    scoring_provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.INTERNAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("close_identification", "Can close identifications by hand")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=IdentificationStatus.values),
+                name="identification_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="identification_expires_after_creation",
+            ),
+        ]
+        indexes = [
+            # The organization's own listing, newest first.
+            models.Index(fields=["organization", "-created_at"], name="identification_org_created"),
+            # The admin changelist, newest first across organizations.
+            models.Index(fields=["-created_at"], name="identification_created"),
+            # Admin search by exact document number.
+            models.Index(fields=["document_number"], name="identification_doc_number"),
+            # expire_identifications: only pending rows are ever due.
+            models.Index(
+                fields=["expires_at"],
+                name="identification_expiry_due",
+                condition=models.Q(status="PENDING"),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class IdentificationEvent(models.Model):
+    """The audit trail: one row per status transition, written in the same transaction as the change."""
+
+    class ActorType(models.TextChoices):
+        API_KEY = "API_KEY", "API key"
+        STAFF = "STAFF", "Staff user"
+        COMMAND = "COMMAND", "Management command"
+        SYSTEM = "SYSTEM", "System"
+
+    identification = models.ForeignKey(Identification, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=IdentificationStatus.choices, null=True, blank=True)
+    to_status = models.CharField(max_length=10, choices=IdentificationStatus.choices)
+    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    # Who acted, readable without joins: an API key prefix, a staff username or a command name.
+    actor = models.CharField(max_length=150)
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["identification", "created_at"], name="event_identification_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=IdentificationStatus.values),
+                name="event_to_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} -> {self.to_status}"

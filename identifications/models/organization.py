@@ -1,0 +1,49 @@
+from django.db import models
+from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+
+class Organization(models.Model):
+    """A customer of the service; its slug is the `org_id` of the API paths."""
+
+    slug = models.SlugField(max_length=50, unique=True, help_text="The org_id used in API paths.")
+    name = models.CharField(max_length=200)
+    default_configuration = models.ForeignKey(
+        "scoring.Configuration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Used when a create request names no configuration (MEDIUM when empty).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class OrganizationAPIKeyManager(BaseAPIKeyManager):
+    def get_usable_keys(self):
+        # The organization is needed on every authenticated request: fetch it in the same query.
+        return super().get_usable_keys().select_related("organization")
+
+
+class OrganizationAPIKey(AbstractAPIKey):
+    """An organization's API key: only its prefix and a SHA-512 hash are stored; the key is shown once."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OrganizationAPIKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return not self.revoked and (self.expiry_date is None or self.expiry_date > now)

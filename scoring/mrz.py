@@ -1,0 +1,207 @@
+"""Parsing and check-digit validation of ICAO 9303 machine readable zones.
+
+Supports TD1 (ID cards: 3 lines of 30 characters) and TD3 (passports: 2 lines of 44 characters).
+Shape and alphabet problems raise ``MRZError`` (the API turns them into a 400); check-digit failures are
+data about the document, so ``parse`` reports them in ``MRZ.invalid_fields`` instead of raising.
+
+Error messages name line numbers and positions only, never MRZ content, because they reach API
+responses and logs and the MRZ holds the person's number, names and dates.
+"""
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pycountry
+
+TD1 = "TD1"
+TD3 = "TD3"
+_SHAPES = {3: (TD1, 30), 2: (TD3, 44)}
+_ALPHABET = re.compile(r"[A-Z0-9<]*")
+_WEIGHTS = (7, 3, 1)
+
+# ICAO codes that are not ISO 3166-1 alpha-3: Germany's historical "D" and the British nationality
+# variants. pycountry knows every ISO code, so only these non-ISO ones need spelling out.
+_ICAO_ONLY = {"D": "DE", "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB", "RKS": "XK"}
+
+
+class MRZError(ValueError):
+    """The lines are not an MRZ of a supported shape."""
+
+
+@dataclass(frozen=True)
+class MRZ:
+    format: str
+    document_code: str
+    issuing_country: str
+    document_number: str
+    birth_date: datetime.date | None
+    expiry_date: datetime.date | None
+    sex: str
+    nationality: str
+    surnames: str
+    given_names: str
+    optional_data: str
+    check_digits_valid: bool
+    invalid_fields: tuple[str, ...]
+    # TD1 only: the second optional data field, on line 2.
+    optional_data_2: str = ""
+
+
+def check_digit(value: str) -> str:
+    """ICAO 9303 check digit: weights 7, 3, 1 repeating; '<' is 0, digits themselves, A=10 .. Z=35."""
+    total = 0
+    for index, char in enumerate(value):
+        if char == "<":
+            number = 0
+        elif "0" <= char <= "9":
+            number = ord(char) - ord("0")
+        elif "A" <= char <= "Z":
+            number = ord(char) - ord("A") + 10
+        else:
+            raise MRZError(f"position {index + 1} holds a character outside A-Z, 0-9 and '<'")
+        total += number * _WEIGHTS[index % 3]
+    return str(total % 10)
+
+
+def _clean(lines: Sequence[str]) -> list[str]:
+    # A single string is itself a Sequence[str] (of characters); treat it as newline-separated text.
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    if not all(isinstance(line, str) for line in lines):
+        raise MRZError("every MRZ line must be a string")
+    # OCR output and JSON payloads often carry stray surrounding whitespace; inner spaces stay errors.
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _validated(lines: Sequence[str]) -> tuple[str, list[str]]:
+    cleaned = _clean(lines)
+    if len(cleaned) not in _SHAPES:
+        raise MRZError(
+            f"an MRZ has 3 lines of 30 characters (TD1) or 2 lines of 44 (TD3); got {len(cleaned)} lines"
+        )
+    fmt, length = _SHAPES[len(cleaned)]
+    for number, line in enumerate(cleaned, start=1):
+        if len(line) != length:
+            raise MRZError(f"line {number} has {len(line)} characters; a {fmt} MRZ line has {length}")
+        match = _ALPHABET.match(line)
+        if match.end() != len(line):
+            raise MRZError(
+                f"line {number}, position {match.end() + 1} holds a character outside A-Z, 0-9 and '<'"
+            )
+    return fmt, cleaned
+
+
+def validate_lines(lines: Sequence[str]) -> None:
+    """Raise ``MRZError`` unless the lines have a TD1 or TD3 shape and only use A-Z, 0-9 and '<'."""
+    _validated(lines)
+
+
+def _date(value: str, *, birth: bool, today: datetime.date) -> datetime.date | None:
+    if not value.isdigit():
+        return None  # ICAO allows unknown parts as '<'.
+    yy, month, day = int(value[:2]), int(value[2:4]), int(value[4:])
+    if birth:
+        # Birth dates are never in the future: a two-digit year above this year's is last century.
+        century = 1900 if yy > today.year % 100 else 2000
+    else:
+        century = 2000  # Documents expiring before 2000 are long gone.
+    try:
+        return datetime.date(century + yy, month, day)
+    except ValueError:
+        return None
+
+
+def _digit_ok(field: str, digit: str) -> bool:
+    # An empty optional field may carry '<' instead of the computed 0.
+    if digit == "<":
+        return set(field) <= {"<"}
+    return check_digit(field) == digit
+
+
+def _names(field: str) -> tuple[str, str]:
+    surnames, _, given = field.partition("<<")
+    return surnames.replace("<", " ").strip(), given.replace("<", " ").strip()
+
+
+def _strip(field: str) -> str:
+    return field.strip("<")
+
+
+def _td1(l1: str, l2: str, l3: str, today: datetime.date) -> MRZ:
+    number, number_digit, optional = l1[5:14], l1[14], l1[15:30]
+    if number_digit == "<" and optional[:1] not in ("", "<"):
+        # Numbers longer than 9 characters overflow into the optional data, followed by their check
+        # digit and a filler (ICAO 9303-5, 4.2.4).
+        overflow, _, optional = optional.partition("<")
+        number, number_digit = number + overflow[:-1], overflow[-1:]
+    fields = {
+        "document_number": (number, number_digit),
+        "birth_date": (l2[0:6], l2[6]),
+        "expiry_date": (l2[8:14], l2[14]),
+        "composite": (l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29], l2[29]),
+    }
+    surnames, given = _names(l3)
+    return _build(
+        TD1, l1, fields, l2[0:6], l2[8:14], l2[7], l2[15:18], surnames, given, optional, l2[18:29], today
+    )
+
+
+def _td3(l1: str, l2: str, today: datetime.date) -> MRZ:
+    fields = {
+        "document_number": (l2[0:9], l2[9]),
+        "birth_date": (l2[13:19], l2[19]),
+        "expiry_date": (l2[21:27], l2[27]),
+        "optional_data": (l2[28:42], l2[42]),
+        "composite": (l2[0:10] + l2[13:20] + l2[21:43], l2[43]),
+    }
+    surnames, given = _names(l1[5:44])
+    return _build(TD3, l1, fields, l2[13:19], l2[21:27], l2[20], l2[10:13], surnames, given, l2[28:42], "", today)
+
+
+def _build(fmt, l1, fields, birth, expiry, sex, nationality, surnames, given, optional, optional_2, today):
+    invalid = tuple(name for name, (field, digit) in fields.items() if not _digit_ok(field, digit))
+    return MRZ(
+        format=fmt,
+        document_code=_strip(l1[0:2]),
+        issuing_country=l1[2:5],
+        document_number=_strip(fields["document_number"][0]),
+        birth_date=_date(birth, birth=True, today=today),
+        expiry_date=_date(expiry, birth=False, today=today),
+        sex="X" if sex == "<" else sex,
+        nationality=nationality,
+        surnames=surnames,
+        given_names=given,
+        optional_data=_strip(optional),
+        check_digits_valid=not invalid,
+        invalid_fields=invalid,
+        optional_data_2=_strip(optional_2),
+    )
+
+
+def parse(lines: Sequence[str], *, today: datetime.date | None = None) -> MRZ:
+    """Parse a TD1 or TD3 MRZ.
+
+    Raises ``MRZError`` for shape or alphabet problems only. ``today`` (default: the system date) decides
+    the century of the birth date; expiry dates are always read as 20YY.
+    """
+    fmt, cleaned = _validated(lines)
+    today = today or datetime.date.today()
+    if fmt == TD1:
+        return _td1(*cleaned, today)
+    return _td3(*cleaned, today)
+
+
+def alpha3_to_alpha2(code: str) -> str | None:
+    """ISO alpha-2 code of an MRZ state code ("ESP" -> "ES", "D<<" -> "DE"); None when it has none.
+
+    ICAO codes with no country (stateless "XXA", United Nations "UNO", the specimen "UTO") give None.
+    """
+    key = code.replace("<", "").strip().upper()
+    if key in _ICAO_ONLY:
+        return _ICAO_ONLY[key]
+    if len(key) != 3:
+        return None
+    country = pycountry.countries.get(alpha_3=key)
+    return country.alpha_2 if country else None
