@@ -124,7 +124,9 @@ def _not_expired(inputs: _Inputs) -> Outcome:
 
 def _same_day(a: datetime.date | None, b: datetime.date | None) -> bool:
     # MRZ years have two digits, so the century is a guess: compare without it.
-    return a is not None and b is not None and (a.year % 100, a.month, a.day) == (b.year % 100, b.month, b.day)
+    return (
+        a is not None and b is not None and (a.year % 100, a.month, a.day) == (b.year % 100, b.month, b.day)
+    )
 
 
 def _mrz_disagreements(inputs: _Inputs, mrz: MRZ) -> list[str]:
@@ -212,7 +214,9 @@ def run_internal_checks(
     results = []
     for check in Check:
         passed, reason = _CHECKS[check](inputs)
-        results.append(CheckResult(name=check.value, passed=passed, weight=weight_of.get(check.value, 0), reason=reason))
+        results.append(
+            CheckResult(name=check.value, passed=passed, weight=weight_of.get(check.value, 0), reason=reason)
+        )
     return results
 
 

@@ -102,11 +102,9 @@ def _date(value: str, *, birth: bool, today: datetime.date) -> datetime.date | N
     if not value.isdigit():
         return None  # ICAO allows unknown parts as '<'.
     yy, month, day = int(value[:2]), int(value[2:4]), int(value[4:])
-    if birth:
-        # Birth dates are never in the future: a two-digit year above this year's is last century.
-        century = 1900 if yy > today.year % 100 else 2000
-    else:
-        century = 2000  # Documents expiring before 2000 are long gone.
+    # Birth dates are never in the future, so a two-digit year above this year's is last century.
+    # Expiry dates are always this century: documents that expired before 2000 are long gone.
+    century = 1900 if birth and yy > today.year % 100 else 2000
     try:
         return datetime.date(century + yy, month, day)
     except ValueError:
@@ -142,9 +140,18 @@ def _td1(l1: str, l2: str, l3: str, today: datetime.date) -> MRZ:
         "expiry_date": (l2[8:14], l2[14]),
         "composite": (l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29], l2[29]),
     }
-    surnames, given = _names(l3)
     return _build(
-        TD1, l1, fields, l2[0:6], l2[8:14], l2[7], l2[15:18], surnames, given, optional, l2[18:29], today
+        TD1,
+        l1,
+        fields,
+        today,
+        birth=l2[0:6],
+        expiry=l2[8:14],
+        sex=l2[7],
+        nationality=l2[15:18],
+        names=l3,
+        optional=optional,
+        optional_2=l2[18:29],
     )
 
 
@@ -156,12 +163,24 @@ def _td3(l1: str, l2: str, today: datetime.date) -> MRZ:
         "optional_data": (l2[28:42], l2[42]),
         "composite": (l2[0:10] + l2[13:20] + l2[21:43], l2[43]),
     }
-    surnames, given = _names(l1[5:44])
-    return _build(TD3, l1, fields, l2[13:19], l2[21:27], l2[20], l2[10:13], surnames, given, l2[28:42], "", today)
+    return _build(
+        TD3,
+        l1,
+        fields,
+        today,
+        birth=l2[13:19],
+        expiry=l2[21:27],
+        sex=l2[20],
+        nationality=l2[10:13],
+        names=l1[5:44],
+        optional=l2[28:42],
+        optional_2="",
+    )
 
 
-def _build(fmt, l1, fields, birth, expiry, sex, nationality, surnames, given, optional, optional_2, today):
+def _build(fmt, l1, fields, today, *, birth, expiry, sex, nationality, names, optional, optional_2) -> MRZ:
     invalid = tuple(name for name, (field, digit) in fields.items() if not _digit_ok(field, digit))
+    surnames, given = _names(names)
     return MRZ(
         format=fmt,
         document_code=_strip(l1[0:2]),

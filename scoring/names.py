@@ -17,17 +17,18 @@ MIN_FUZZY_LENGTH = 5
 # Spanish, Catalan and Portuguese particles that documents and people keep or drop inconsistently.
 PARTICLES = frozenset({"DE", "DEL", "LA", "LAS", "LOS", "Y", "I", "E", "DA", "DAS", "DO", "DOS"})
 _VOWELS = frozenset("AEIOU")
-_SEPARATORS = frozenset("-‐‑‒–—,/<_")
+_SEPARATORS = frozenset(",/<_")
 
 
 def normalise(text: str) -> str:
-    """Upper-case ASCII-folded text: accents stripped, hyphens as spaces, punctuation dropped."""
+    """Upper-case text with accents stripped, dashes as spaces, other punctuation dropped."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     chars = []
     for char in decomposed:
         if unicodedata.combining(char):
             continue
-        if char.isspace() or char in _SEPARATORS:
+        # Any dash (category Pd: hyphen, en dash, ...) separates words like a space.
+        if char.isspace() or char in _SEPARATORS or unicodedata.category(char) == "Pd":
             chars.append(" ")
         elif char.isalnum():
             chars.append(char)
@@ -70,8 +71,8 @@ def _matched(shorter: list[str], longer: list[str]) -> int:
 
 
 def _part_matches(declared: list[str], read: list[str]) -> bool:
-    """Given names or surnames: one side may hold fewer tokens, but what it holds must match in order
-    of importance (the first token, i.e. first given name or paternal surname, must agree)."""
+    """Given names or surnames: one side may hold fewer tokens, but each must pair with one on the other
+    side, and the first ones (first given name, paternal surname) must agree."""
     if _similar("".join(declared), "".join(read)):
         return True  # Covers tokens merged or split by OCR ("GARCIAMARQUEZ").
     shorter, longer = sorted((declared, read), key=len)

@@ -157,7 +157,8 @@ class CreateIdentityDocumentIdentificationResponse(serializers.Serializer):
         return {
             "document_number": identification.document_number,
             "document_type": identification.document_type.code,
-            "country": identification.document_country.code or None,
+            # CountryField gives a Country (empty when unset) on loaded rows, the assigned value on new ones.
+            "country": str(identification.document_country or "") or None,
         }
 
     @extend_schema_field(ScoringOutput)

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from identifications.models import OrganizationAPIKey
+from identifications.organization_services import APIKeyNotFound, api_key_revoke
+
+
+class Command(BaseCommand):
+    help = "Revoke an API key by its prefix (the part before the dot). Revoking is final."
+
+    def add_arguments(self, parser):
+        parser.add_argument("prefix", help="The key's prefix, as shown by create_api_key and in the admin.")
+
+    def handle(self, *args, prefix, **options):
+        # Only for the message: the service decides, and revoking twice is harmless.
+        already_revoked = OrganizationAPIKey.objects.filter(prefix=prefix, revoked=True).exists()
+        try:
+            api_key = api_key_revoke(prefix=prefix)
+        except APIKeyNotFound as error:
+            raise CommandError(str(error)) from None
+        where = f"{api_key.prefix} of organization {api_key.organization.slug}"
+        if already_revoked:
+            self.stdout.write(self.style.WARNING(f"API key {where} was already revoked."))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Revoked API key {where}."))
