@@ -61,9 +61,7 @@ def identification_create(
     return identification
 
 
-def identification_close(
-    *, identification_id, actor: Actor, reason: str = "", organization=None, now=None
-) -> None:
+def identification_close(*, identification_id, actor: Actor, reason: str = "", organization=None, now=None) -> None:
     """Close a PENDING identification that has not expired.
 
     Raises IdentificationNotFound (no such id in the organization) or IdentificationNotOpen (any other status;

@@ -124,9 +124,7 @@ def _not_expired(inputs: _Inputs) -> Outcome:
 
 def _same_day(a: datetime.date | None, b: datetime.date | None) -> bool:
     # MRZ years have two digits, so the century is a guess: compare without it.
-    return (
-        a is not None and b is not None and (a.year % 100, a.month, a.day) == (b.year % 100, b.month, b.day)
-    )
+    return a is not None and b is not None and (a.year % 100, a.month, a.day) == (b.year % 100, b.month, b.day)
 
 
 def _mrz_disagreements(inputs: _Inputs, mrz: MRZ) -> list[str]:

@@ -78,18 +78,14 @@ def _clean(lines: Sequence[str]) -> list[str]:
 def _validated(lines: Sequence[str]) -> tuple[str, list[str]]:
     cleaned = _clean(lines)
     if len(cleaned) not in _SHAPES:
-        raise MRZError(
-            f"an MRZ has 3 lines of 30 characters (TD1) or 2 lines of 44 (TD3); got {len(cleaned)} lines"
-        )
+        raise MRZError(f"an MRZ has 3 lines of 30 characters (TD1) or 2 lines of 44 (TD3); got {len(cleaned)} lines")
     fmt, length = _SHAPES[len(cleaned)]
     for number, line in enumerate(cleaned, start=1):
         if len(line) != length:
             raise MRZError(f"line {number} has {len(line)} characters; a {fmt} MRZ line has {length}")
         match = _ALPHABET.match(line)
         if match.end() != len(line):
-            raise MRZError(
-                f"line {number}, position {match.end() + 1} holds a character outside A-Z, 0-9 and '<'"
-            )
+            raise MRZError(f"line {number}, position {match.end() + 1} holds a character outside A-Z, 0-9 and '<'")
     return fmt, cleaned
 
 

@@ -87,7 +87,12 @@ def log_unexpected(exc: BaseException, path: str) -> None:
 def internal_error_response() -> JsonResponse:
     return errors_response(
         500,
-        [error("internal_error", "An unexpected error occurred. Quote the X-Request-ID header when reporting it.")],
+        [
+            error(
+                "internal_error",
+                "An unexpected error occurred. Quote the X-Request-ID header when reporting it.",
+            )
+        ],
     )
 
 

@@ -32,9 +32,7 @@ class StrictJSONParser(JSONParser):
             raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
         try:
             text = raw.decode("utf-8")
-            return json.loads(
-                text, object_pairs_hook=_reject_duplicate_keys, parse_constant=self._reject_constant
-            )
+            return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=self._reject_constant)
         except (ValueError, RecursionError) as error:
             # RecursionError: thousands of nested arrays; ValueError covers bad UTF-8 and bad JSON.
             raise exceptions.ParseError(f"The request body is not valid JSON: {_short(error)}.") from None

@@ -33,6 +33,5 @@ ERROR_DESCRIPTIONS = {
 
 def error_responses(*statuses: int) -> dict:
     return {
-        status: OpenApiResponse(response=ErrorsResponse, description=ERROR_DESCRIPTIONS[status])
-        for status in statuses
+        status: OpenApiResponse(response=ErrorsResponse, description=ERROR_DESCRIPTIONS[status]) for status in statuses
     }

@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from identifications import reference
@@ -46,6 +46,8 @@ class StrictChoiceField(serializers.ChoiceField):
         return data
 
 
+# COMPONENT_SPLIT_REQUEST appends "Request" to the component name.
+@extend_schema_serializer(component_name="IdentityDocument")
 class IdentityDocumentInput(StrictSerializer):
     document_number = StrictCharField(
         max_length=40, help_text="Spaces and hyphens are removed and letters upper-cased before validation."
@@ -72,13 +74,19 @@ class IdentityDocumentInput(StrictSerializer):
             raise serializers.ValidationError(
                 {"country": f"A {document_type.code} is issued by {issuing}; got {country}."}
             )
-        return {"document_type": document_type, "document_number": number, "document_country": country or issuing}
+        return {
+            "document_type": document_type,
+            "document_number": number,
+            "document_country": country or issuing,
+        }
 
 
+@extend_schema_serializer(component_name="Scoring")
 class ScoringInput(StrictSerializer):
     provider = StrictChoiceField(choices=Provider.values, required=False, default=Provider.INTERNAL)
 
 
+@extend_schema_serializer(component_name="CreateIdentityDocumentIdentification")
 class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
     name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
@@ -102,13 +110,12 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
     def validate(self, attrs):
         organization = self.context["organization"]
         name = attrs.get("configuration_name")
-        configuration = (
-            reference.configurations()[name] if name else reference.default_configuration(organization)
-        )
+        configuration = reference.configurations()[name] if name else reference.default_configuration(organization)
         if configuration is None:
             # Only when staff deleted the default configuration: say so rather than fail later.
             raise serializers.ValidationError(
-                {"configuration_name": "This organization has no default configuration; name one."}, code="required"
+                {"configuration_name": "This organization has no default configuration; name one."},
+                code="required",
             )
         document = attrs.get("identity_document") or {}
         return {
@@ -123,9 +130,14 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
         }
 
 
+@extend_schema_serializer(component_name="CloseIdentityDocumentIdentification")
 class CloseIdentityDocumentIdentificationRequest(StrictSerializer):
     reason = StrictCharField(
-        max_length=500, required=False, allow_blank=True, allow_line_breaks=True, help_text="Kept in the audit trail."
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        allow_line_breaks=True,
+        help_text="Kept in the audit trail.",
     )
 
 

@@ -19,7 +19,10 @@ from identifications.errors import DomainError
 TAG = "Identification with identity document Admin"
 ORG_ID = OpenApiParameter("org_id", str, OpenApiParameter.PATH, description="Organization name (its slug).")
 ADMIN_IDENTIFICATION_ID = OpenApiParameter(
-    "admin_identification_id", uuid.UUID, OpenApiParameter.PATH, description="uuid identification unique identifier"
+    "admin_identification_id",
+    uuid.UUID,
+    OpenApiParameter.PATH,
+    description="uuid identification unique identifier",
 )
 
 
@@ -71,7 +74,10 @@ class IdentityDocumentIdentificationViewSet(viewsets.GenericViewSet):
         )
         serializer.is_valid(raise_exception=True)
         identification = services.identification_create(
-            organization=api_key.organization, actor=Actor.api_key(api_key), now=now, **serializer.validated_data
+            organization=api_key.organization,
+            actor=Actor.api_key(api_key),
+            now=now,
+            **serializer.validated_data,
         )
         body = serializers.CreateIdentityDocumentIdentificationResponse(identification).data
         return Response(body, status=status.HTTP_200_OK)

@@ -26,7 +26,8 @@ class DocumentType(models.Model):
         help_text="Regular expression the normalised document number must match in full.",
     )
     country = CountryField(
-        blank=True, help_text="Issuing country when the document is national; empty when any country issues it."
+        blank=True,
+        help_text="Issuing country when the document is national; empty when any country issues it.",
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -26,9 +26,10 @@ class Identification(models.Model):
     organization = models.ForeignKey(
         "identifications.Organization", on_delete=models.PROTECT, related_name="identifications"
     )
-    name = models.CharField(max_length=150, null=True, blank=True)
-    last_name = models.CharField(max_length=150, null=True, blank=True)
-    document_number = models.CharField(max_length=20, null=True, blank=True)
+    # NULL is "not given" and comes back as null in the API, which an empty string cannot say.
+    name = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001
+    last_name = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001
+    document_number = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
     document_type = models.ForeignKey(
         "identifications.DocumentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -88,7 +89,10 @@ class IdentificationEvent(models.Model):
         SYSTEM = "SYSTEM", "System"
 
     identification = models.ForeignKey(Identification, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, choices=IdentificationStatus.choices, null=True, blank=True)
+    # NULL for the creation event: the identification had no status before.
+    from_status = models.CharField(  # noqa: DJ001
+        max_length=10, choices=IdentificationStatus.choices, null=True, blank=True
+    )
     to_status = models.CharField(max_length=10, choices=IdentificationStatus.choices)
     actor_type = models.CharField(max_length=10, choices=ActorType.choices)
     # Who acted, readable without joins: an API key prefix, a staff username or a command name.

@@ -89,7 +89,13 @@ def test_organization_default_configuration_applies(client, auth, organization):
             {"document_number": "X1234567L", "document_type": "NIE", "country": "ES"},
         ),
         (
-            {"identity_document": {"document_number": "PA1234567", "document_type": "PASSPORT", "country": "FR"}},
+            {
+                "identity_document": {
+                    "document_number": "PA1234567",
+                    "document_type": "PASSPORT",
+                    "country": "FR",
+                }
+            },
             {"document_number": "PA1234567", "document_type": "PASSPORT", "country": "FR"},
         ),
         (
@@ -144,7 +150,11 @@ LONG = "x" * 151
         ({"identity_document__document_number": "1234567A"}, "identity_document.document_number", "invalid"),
         ({"identity_document__document_number": "123456789"}, "identity_document.document_number", "invalid"),
         ({"identity_document__document_number": "1" * 41}, "identity_document.document_number", "max_length"),
-        ({"identity_document__document_number": "1234\x005678A"}, "identity_document.document_number", "control_characters_not_allowed"),
+        (
+            {"identity_document__document_number": "1234\x005678A"},
+            "identity_document.document_number",
+            "control_characters_not_allowed",
+        ),
         ({"identity_document__document_type": "DNI"}, "identity_document.document_type", "invalid_choice"),
         ({"identity_document__document_type": "nif"}, "identity_document.document_type", "invalid_choice"),
         ({"identity_document__document_type": 1}, "identity_document.document_type", "invalid"),
@@ -195,7 +205,12 @@ def test_choice_errors_list_the_allowed_values(client, auth):
 
 
 def test_every_problem_is_reported(client, auth):
-    body = {"name": 1, "configuration_name": "x", "extra": True, "identity_document": {"document_type": "NIF"}}
+    body = {
+        "name": 1,
+        "configuration_name": "x",
+        "extra": True,
+        "identity_document": {"document_type": "NIF"},
+    }
 
     response = post_json(client, create_url(), body, auth)
 

@@ -93,9 +93,7 @@ def test_a_consistent_spanish_identity_passes_everything():
 
 
 def test_every_check_is_reported_even_with_no_inputs():
-    results = _run(
-        declared=Declared(None, None, None, None, None), metadata=EvidenceMetadata(), evidence_present=False
-    )
+    results = _run(declared=Declared(None, None, None, None, None), metadata=EvidenceMetadata(), evidence_present=False)
     assert [result.name for result in results] == [check.value for check in Check]
     assert not any(result.passed for result in results)
     assert all(result.reason for result in results)
@@ -129,9 +127,7 @@ def test_control_character(document_type, number, passed, reason):
 
 
 def test_control_character_falls_back_to_what_was_read():
-    result = _result(
-        Check.DOCUMENT_CONTROL_CHARACTER, declared_document_number=None, declared_document_type=None
-    )
+    result = _result(Check.DOCUMENT_CONTROL_CHARACTER, declared_document_number=None, declared_document_type=None)
     assert result.passed, result.reason
     missing = _result(Check.DOCUMENT_CONTROL_CHARACTER, declared_document_type=None, document_type=None)
     assert (missing.passed, missing.reason) == (

@@ -36,7 +36,6 @@ class Command(BaseCommand):
             raise CommandError(f"No identification has the id {identification_uuid}.") from None
         except IdentificationNotOpen as error:
             raise CommandError(
-                f"Identification {identification_uuid} is {error.status}; only a PENDING identification "
-                "can be closed."
+                f"Identification {identification_uuid} is {error.status}; only a PENDING identification can be closed."
             ) from None
         self.stdout.write(self.style.SUCCESS(f"Closed identification {identification_uuid}."))

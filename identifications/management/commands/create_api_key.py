@@ -16,9 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The organization's org_id.")
-        parser.add_argument(
-            "--name", default=DEFAULT_NAME, help=f"What the key is for (default: {DEFAULT_NAME!r})."
-        )
+        parser.add_argument("--name", default=DEFAULT_NAME, help=f"What the key is for (default: {DEFAULT_NAME!r}).")
         parser.add_argument(
             "--expires-in",
             metavar="DURATION",

@@ -13,9 +13,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "slug", help="The organization's org_id: letters, digits, hyphens and underscores."
-        )
+        parser.add_argument("slug", help="The organization's org_id: letters, digits, hyphens and underscores.")
         parser.add_argument("--name", default="", help="Display name (default: the slug).")
         parser.add_argument(
             "--default-configuration",
@@ -38,14 +36,11 @@ class Command(BaseCommand):
             raise CommandError(f"Could not create organization {slug!r}: {_describe(error)}") from None
         except IntegrityError:
             # Another process created the same slug between the uniqueness check and the insert.
-            raise CommandError(
-                f"Could not create organization {slug!r}: the slug is already taken."
-            ) from None
+            raise CommandError(f"Could not create organization {slug!r}: the slug is already taken.") from None
         default = organization.default_configuration.name if organization.default_configuration else "MEDIUM"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created organization {organization.slug} ({organization.name}), "
-                f"default configuration {default}."
+                f"Created organization {organization.slug} ({organization.name}), default configuration {default}."
             )
         )
 

@@ -23,7 +23,5 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        expired = services.identifications_expire_due(
-            actor=Actor.command(COMMAND_NAME), batch_size=batch_size
-        )
+        expired = services.identifications_expire_due(actor=Actor.command(COMMAND_NAME), batch_size=batch_size)
         self.stdout.write(self.style.SUCCESS(f"Expired {expired} identifications."))

@@ -57,6 +57,8 @@ class Command(BaseCommand):
                 "seed_demo resets the demo users' passwords and is meant for development: it runs only with "
                 "DEBUG=true (or --force)."
             )
+        if admin_username == BACKOFFICE_USERNAME:
+            raise CommandError(f"--admin-username cannot be {BACKOFFICE_USERNAME!r}: that is the staff user.")
         base_url = base_url.rstrip("/")
         admin_password = admin_password or os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         backoffice_password = secrets.token_urlsafe(12)
@@ -70,12 +72,9 @@ class Command(BaseCommand):
         example = json.dumps(EXAMPLE_REQUEST)
         url = f"{base_url}/v1/orgs/{organization.slug}/identifications/identity_document"
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {organization.slug}"))
+        self.stdout.write(f"Admin login:       {base_url}/admin/  user {admin_username}  password {admin_password}")
         self.stdout.write(
-            f"Admin login:       {base_url}/admin/  user {admin_username}  password {admin_password}"
-        )
-        self.stdout.write(
-            f"Back-office login: {base_url}/admin/  user {BACKOFFICE_USERNAME}  "
-            f"password {backoffice_password}"
+            f"Back-office login: {base_url}/admin/  user {BACKOFFICE_USERNAME}  password {backoffice_password}"
         )
         self.stdout.write(f"API key (shown once): {raw_key}")
         self.stdout.write("Try it:")
@@ -93,9 +92,7 @@ class Command(BaseCommand):
 
     def _fresh_key(self, organization: Organization) -> str:
         # A raw key cannot be shown again, so each run revokes the previous demo keys and issues a new one.
-        previous = OrganizationAPIKey.objects.filter(
-            organization=organization, name=DEMO_KEY_NAME, revoked=False
-        )
+        previous = OrganizationAPIKey.objects.filter(organization=organization, name=DEMO_KEY_NAME, revoked=False)
         for prefix in previous.values_list("prefix", flat=True):
             api_key_revoke(prefix=prefix)
         _, raw_key = api_key_issue(organization=organization, name=DEMO_KEY_NAME)
@@ -118,7 +115,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.user_permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="identifications", codename__in=BACKOFFICE_PERMISSIONS
-            )
+            *Permission.objects.filter(content_type__app_label="identifications", codename__in=BACKOFFICE_PERMISSIONS)
         )
