@@ -1,0 +1,58 @@
+"""Small pure helpers the admin uses to show and search identifications."""
+
+import re
+import uuid
+
+from django.utils.html import format_html
+
+from identifications.models import Identification
+
+Status = Identification.Status
+
+VISIBLE_DOCUMENT_CHARACTERS = 3
+
+# Text on a background dark enough for white text, in both the light and the dark admin theme.
+STATUS_COLOURS = {
+    Status.PENDING: "#b26a00",
+    Status.VERIFIED: "#2e7d32",
+    Status.REJECTED: "#c62828",
+    Status.CLOSED: "#546e7a",
+    Status.EXPIRED: "#6d4c41",
+}
+
+
+def mask_document_number(number: str | None) -> str:
+    """`12345678A` -> `******78A`: only the last 3 characters are shown, the length is kept.
+
+    A number of 3 characters or fewer is masked whole: showing its "last 3" would show all of it.
+    """
+    if not number:
+        return ""
+    if len(number) <= VISIBLE_DOCUMENT_CHARACTERS:
+        return "*" * len(number)
+    hidden = len(number) - VISIBLE_DOCUMENT_CHARACTERS
+    return "*" * hidden + number[hidden:]
+
+
+def normalise_document_number(text: str) -> str:
+    """The form the API stores numbers in: spaces and hyphens removed, upper-cased."""
+    return re.sub(r"[\s-]", "", text).upper()
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        return None
+
+
+def status_badge(status: str, label: str, *, title: str = ""):
+    colour = STATUS_COLOURS.get(status, "#424242")
+    return format_html(
+        '<span class="identification-status status-{}" title="{}" style="background:{};color:#fff;'
+        'padding:2px 8px;border-radius:10px;font-weight:bold;white-space:nowrap">{}</span>',
+        status.lower(),
+        title,
+        colour,
+        label,
+    )

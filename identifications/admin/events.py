@@ -1,0 +1,57 @@
+"""The audit trail, read-only: every status transition of every identification."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from identifications.admin.display import parse_uuid
+from identifications.models import IdentificationEvent
+
+
+@admin.register(IdentificationEvent)
+class IdentificationEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "identification_link", "from_status", "to_status", "actor_type", "actor", "reason")
+    list_filter = ("actor_type", "to_status")
+    search_fields = ("identification__id", "actor")
+    search_help_text = "An identification id, or an actor (exact: API key prefix, staff username, command)."
+    # The primary key follows insertion order and is indexed; created_at alone is not.
+    ordering = ("-id",)
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = (
+        "identification_link",
+        "created_at",
+        "from_status",
+        "to_status",
+        "actor_type",
+        "actor",
+        "staff_user",
+        "reason",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="identification")
+    def identification_link(self, obj):
+        # From the foreign key column: no join, no query per row.
+        url = reverse("admin:identifications_identification_change", args=[obj.identification_id])
+        return format_html('<a href="{}">{}</a>', url, obj.identification_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Exact matches on indexed columns only: an id uses the (identification, created_at) index.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        identification_id = parse_uuid(term)
+        if identification_id is not None:
+            return queryset.filter(identification_id=identification_id), False
+        return queryset.filter(actor=term), False

@@ -1,0 +1,222 @@
+"""Identifications in the admin: a read-only, index-friendly list and detail, and closing by hand."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from identifications.actors import Actor
+from identifications.admin.bulk_close import close_selected
+from identifications.admin.display import (
+    mask_document_number,
+    normalise_document_number,
+    parse_uuid,
+    status_badge,
+)
+from identifications.admin.filters import OrganizationSlugFilter
+from identifications.admin.forms import CloseReasonForm
+from identifications.errors import IdentificationNotFound, IdentificationNotOpen
+from identifications.models import Identification, IdentificationEvent
+from identifications.services import identification_close
+
+CLOSE_PERMISSION = "identifications.close_identification"
+
+
+class IdentificationEventInline(admin.TabularInline):
+    """The identification's history, oldest first; nobody edits it."""
+
+    model = IdentificationEvent
+    fields = ("created_at", "from_status", "to_status", "actor_type", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name = "event"
+    verbose_name_plural = "History"
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see an identification may see how it got there.
+        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Identification)
+class IdentificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "organization",
+        "status_display",
+        "document_type",
+        "masked_document_number",
+        "configuration",
+        "scoring_provider",
+        "created_at",
+        "expires_at",
+    )
+    list_select_related = ("organization", "document_type", "configuration")
+    list_filter = (
+        "status",
+        OrganizationSlugFilter,
+        "document_type",
+        "configuration",
+        "scoring_provider",
+        "created_at",
+    )
+    # Searched by get_search_results below; listed so the changelist shows its search box.
+    search_fields = ("id", "name", "last_name", "document_number")
+    search_help_text = "An identification id, a document number (exact; spaces and hyphens are ignored), or a name."
+    ordering = ("-created_at",)
+    list_per_page = 50
+    # The table is huge: no COUNT(*) of the whole table, no facet counts.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = [close_selected]
+    inlines = [IdentificationEventInline]
+    fieldsets = (
+        (None, {"fields": ("id", "organization", "status_display", "configuration", "scoring_provider")}),
+        ("Person", {"fields": ("name", "last_name", "document_type", "document_number", "document_country")}),
+        ("Scoring", {"fields": ("attempts_used", "result")}),
+        ("Dates", {"fields": ("created_at", "updated_at", "expires_at", "closed_at", "close_reason")}),
+    )
+    readonly_fields = (
+        "id",
+        "organization",
+        "status_display",
+        "configuration",
+        "scoring_provider",
+        "name",
+        "last_name",
+        "document_type",
+        "document_number",
+        "document_country",
+        "attempts_used",
+        "result",
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "closed_at",
+        "close_reason",
+    )
+
+    # Identifications are opened by the API and change only through the services.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_close_permission(self, request, obj=None):
+        return request.user.has_perm(CLOSE_PERMISSION)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, obj):
+        if obj.status == Identification.Status.PENDING and obj.expires_at <= timezone.now():
+            return status_badge(
+                obj.status,
+                f"{obj.get_status_display()} (past expiry)",
+                title="Past its expiry: it will be persisted as EXPIRED by the next read or expiry run.",
+            )
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="document number")
+    def masked_document_number(self, obj):
+        return mask_document_number(obj.document_number)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact matches only where the table is indexed: id and document number; names by substring.
+
+        A term with a digit is an id or a document number, never a name, so it is looked up through an
+        index alone; `icontains` on document_number would read the whole table.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        identification_id = parse_uuid(term)
+        if identification_id is not None:
+            return queryset.filter(pk=identification_id), False
+        number = normalise_document_number(term)
+        if any(character.isdigit() for character in term):
+            return queryset.filter(document_number=number), False
+        names = Q()
+        for word in term.split():
+            names &= Q(name__icontains=word) | Q(last_name__icontains=word)
+        # Letters only: a name, or a passport number made of letters.
+        return queryset.filter(names | Q(document_number=number)), False
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/close/",
+                self.admin_site.admin_view(self.close_view),
+                name="identifications_identification_close",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["show_close_button"] = (
+            obj is not None
+            and self.has_close_permission(request, obj)
+            and obj.is_open
+            and obj.expires_at > timezone.now()
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def close_view(self, request, object_id):
+        if not (self.has_view_permission(request) and self.has_close_permission(request)):
+            raise PermissionDenied
+        identification = self.get_object(request, unquote(object_id))
+        if identification is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        detail_url = reverse("admin:identifications_identification_change", args=[identification.pk])
+        if not identification.is_open:
+            messages.error(request, f"Identification {identification.pk} is {identification.status}, not PENDING.")
+            return HttpResponseRedirect(detail_url)
+        form = CloseReasonForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                identification_close(
+                    identification_id=identification.pk,
+                    actor=Actor.staff(request.user),
+                    reason=form.cleaned_data["reason"],
+                )
+            except IdentificationNotOpen as error:
+                messages.error(request, f"Identification {identification.pk} was not closed: {error.message}")
+            except IdentificationNotFound:
+                messages.error(request, f"Identification {identification.pk} no longer exists.")
+                return HttpResponseRedirect(reverse("admin:identifications_identification_changelist"))
+            else:
+                messages.success(request, f"Identification {identification.pk} closed.")
+            return HttpResponseRedirect(detail_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close identification",
+            "subtitle": str(identification.pk),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "has_view_permission": True,
+            "original": identification,
+            "form": form,
+            "detail_url": detail_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/identifications/identification/close_confirmation.html", context)
