@@ -131,6 +131,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # Largest API request body accepted; larger ones are 413 request_too_large.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# Largest evidence image accepted by validate (decoded bytes), and the body limit of that endpoint (base64 is 4/3).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
+API_MAX_VALIDATE_BODY_BYTES = env.int("API_MAX_VALIDATE_BODY_BYTES", default=EVIDENCE_MAX_BYTES * 4 // 3 + 64 * 1024)
+# EXTERNAL scoring: how long the organization's service may take before the attempt is refused with a 503.
+EXTERNAL_SCORING_TIMEOUT_SECONDS = env.float("EXTERNAL_SCORING_TIMEOUT_SECONDS", default=5.0)
 # How often an API key's `last_used_at` is written: a write on every request would double the queries.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = env.int("API_KEY_LAST_USED_RESOLUTION_SECONDS", default=60)
 # How long rarely-changing reference rows (document types, configurations) are cached per process.

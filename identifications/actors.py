@@ -27,6 +27,11 @@ class Actor:
         return cls(ActorType.COMMAND, name)
 
     @classmethod
+    def holder(cls) -> "Actor":
+        # The person, through their app's client secret.
+        return cls(ActorType.HOLDER, "holder")
+
+    @classmethod
     def system(cls) -> "Actor":
         return cls(ActorType.SYSTEM, "system")
 

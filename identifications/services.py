@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from identifications.actors import Actor
+from identifications.client_secrets import new_client_secret
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
 
@@ -34,8 +35,10 @@ def identification_create(
     now=None,
 ) -> Identification:
     now = now or timezone.now()
+    client_secret, client_secret_hash = new_client_secret()
     identification = Identification(
         organization=organization,
+        client_secret_hash=client_secret_hash,
         name=name,
         last_name=last_name,
         document_type=document_type,
@@ -58,6 +61,8 @@ def identification_create(
             **actor.event_fields(),
         )
     logger.info("identification %s created by %s %s", identification.pk, actor.type, actor.name)
+    # Only the creator's response ever carries the raw secret; it is not stored.
+    identification.client_secret = client_secret
     return identification
 
 

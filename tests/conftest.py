@@ -13,6 +13,14 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    # requests honours proxy variables; a CI proxy must not sit between our client and a provider on 127.0.0.1.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 @pytest.fixture
 def organization(db):
     return OrganizationFactory(slug="acme", name="Acme")

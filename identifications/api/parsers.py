@@ -26,7 +26,9 @@ class StrictJSONParser(JSONParser):
     """JSON objects only as UTF-8, bounded in size, without duplicate keys or NaN/Infinity."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.API_MAX_BODY_BYTES
+        # An endpoint that takes images (validate) sets its own, larger limit.
+        view = (parser_context or {}).get("view")
+        limit = getattr(view, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
         raw = stream.read(limit + 1)
         if len(raw) > limit:
             raise RequestTooLarge(f"The request body is larger than {limit} bytes.")

@@ -35,3 +35,16 @@ def error_responses(*statuses: int) -> dict:
     return {
         status: OpenApiResponse(response=ErrorsResponse, description=ERROR_DESCRIPTIONS[status]) for status in statuses
     }
+
+
+class ClientSecretScheme(OpenApiAuthenticationExtension):
+    target_class = "identifications.api.holder_auth.ClientSecretAuthentication"
+    name = "ClientSecret"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The identification's client secret from the create response: `Bearer idsec_...`. "
+            "Reads and validates that one identification until it expires.",
+        }

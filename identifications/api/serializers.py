@@ -1,6 +1,5 @@
 """Shapes of the API's bodies. Validation of the shape lives here; every state change lives in services."""
 
-import re
 from datetime import timedelta
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -8,6 +7,7 @@ from rest_framework import serializers
 
 from identifications import reference
 from identifications.api.fields import CountryCodeField, DurationField, StrictCharField, StrictSerializer
+from identifications.documents import normalise_document_number
 from identifications.models import Identification
 from scoring.models import Provider
 
@@ -63,7 +63,7 @@ class IdentityDocumentInput(StrictSerializer):
 
     def validate(self, attrs):
         document_type = reference.active_document_types()[attrs["document_type"]]
-        number = re.sub(r"[\s-]", "", attrs["document_number"]).upper()
+        number = normalise_document_number(attrs["document_number"])
         if not document_type.number_matches(number):
             raise serializers.ValidationError(
                 {"document_number": f"Does not match the {document_type.code} format {document_type.number_pattern}."}
@@ -117,6 +117,12 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
                 {"configuration_name": "This organization has no default configuration; name one."},
                 code="required",
             )
+        provider = (attrs.get("scoring") or {}).get("provider", Provider.INTERNAL)
+        if provider == Provider.EXTERNAL and not organization.scoring_url:
+            raise serializers.ValidationError(
+                {"scoring": {"provider": "EXTERNAL scoring needs the organization's scoring URL; ask its staff."}},
+                code="invalid",
+            )
         document = attrs.get("identity_document") or {}
         return {
             "name": attrs.get("name"),
@@ -125,7 +131,7 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
             "document_number": document.get("document_number"),
             "document_country": document.get("document_country"),
             "configuration": configuration,
-            "scoring_provider": (attrs.get("scoring") or {}).get("provider", Provider.INTERNAL),
+            "scoring_provider": provider,
             "expires_in": attrs.get("expires_in", DEFAULT_EXPIRES_IN),
         }
 
@@ -151,7 +157,9 @@ class ScoringOutput(serializers.Serializer):
     provider = serializers.ChoiceField(choices=Provider.values)
 
 
-class CreateIdentityDocumentIdentificationResponse(serializers.Serializer):
+class IdentificationOutput(serializers.Serializer):
+    """The fields every identification response shares."""
+
     id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=Identification.Status.values)
     name = serializers.CharField(allow_null=True)
@@ -176,6 +184,51 @@ class CreateIdentityDocumentIdentificationResponse(serializers.Serializer):
     @extend_schema_field(ScoringOutput)
     def get_scoring(self, identification):
         return {"provider": identification.scoring_provider}
+
+
+class CreateIdentityDocumentIdentificationResponse(IdentificationOutput):
+    client_secret = serializers.CharField(
+        help_text="Shown once: lets the person's app read and validate this identification until it expires."
+    )
+
+
+class AttemptsOutput(serializers.Serializer):
+    used = serializers.IntegerField(min_value=0)
+    max = serializers.IntegerField(min_value=1)
+
+
+class CheckOutput(serializers.Serializer):
+    name = serializers.CharField()
+    passed = serializers.BooleanField()
+    weight = serializers.IntegerField(min_value=0, max_value=100)
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ResultOutput(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    passed = serializers.BooleanField()
+    checks = CheckOutput(many=True)
+
+
+@extend_schema_serializer(component_name="IdentityDocumentIdentification")
+class IdentityDocumentIdentificationResponse(IdentificationOutput):
+    attempts = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    close_reason = serializers.SerializerMethodField()
+
+    @extend_schema_field(AttemptsOutput)
+    def get_attempts(self, identification):
+        return {"used": identification.attempts_used, "max": identification.configuration.maximum_attempts}
+
+    @extend_schema_field(ResultOutput(allow_null=True))
+    def get_result(self, identification):
+        return identification.result
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_close_reason(self, identification):
+        return identification.close_reason if identification.status == Identification.Status.CLOSED else None
 
 
 class Error(serializers.Serializer):

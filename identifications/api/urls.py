@@ -4,14 +4,17 @@ from rest_framework.routers import SimpleRouter
 
 from identifications.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from identifications.api.errors import api_not_found
+from identifications.api.holder_viewsets import IdentityDocumentIdentificationHolderViewSet
 from identifications.api.viewsets import IdentityDocumentIdentificationViewSet
+
+IDENTITY_DOCUMENT = r"orgs/(?P<org_id>[^/]+)/identifications/identity_document"
 
 router = SimpleRouter(trailing_slash=False)
 # Any org_id segment reaches authentication, so an unknown organization is a 401 like any other key mismatch.
+# The admin family (create, list, close) and the holder family (get, validate) share the base path.
+router.register(IDENTITY_DOCUMENT, IdentityDocumentIdentificationViewSet, basename="identity-document-identification")
 router.register(
-    r"orgs/(?P<org_id>[^/]+)/identifications/identity_document",
-    IdentityDocumentIdentificationViewSet,
-    basename="identity-document-identification",
+    IDENTITY_DOCUMENT, IdentityDocumentIdentificationHolderViewSet, basename="identity-document-identification-holder"
 )
 
 urlpatterns = [

@@ -1,5 +1,5 @@
-"""The Identification with identity document Admin API: create and close. Views validate, call one service,
-and serialize; the services decide."""
+"""The Identification with identity document Admin API: create, list and close. Views validate, call one service
+or selector, and serialize; the services decide."""
 
 import uuid
 
@@ -10,9 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from identifications import services
+from identifications import selectors, services
 from identifications.actors import Actor
 from identifications.api import serializers
+from identifications.api.authentication import BearerAPIKeyAuthentication
+from identifications.api.list_serializers import IdentificationListQuery
+from identifications.api.pagination import NewestFirstCursorPagination
+from identifications.api.permissions import IsOrganizationAPIKey
 from identifications.api.schema import error_responses
 from identifications.errors import DomainError
 
@@ -48,6 +52,9 @@ def parse_uuid(value: str, field: str) -> uuid.UUID:
 
 
 class IdentityDocumentIdentificationViewSet(viewsets.GenericViewSet):
+    authentication_classes = [BearerAPIKeyAuthentication]
+    permission_classes = [IsOrganizationAPIKey]
+    pagination_class = NewestFirstCursorPagination
     lookup_url_kwarg = "admin_identification_id"
     # Any segment reaches the view so that a malformed id is a 400 naming the field, not a bare 404.
     lookup_value_regex = "[^/]+"
@@ -81,6 +88,25 @@ class IdentityDocumentIdentificationViewSet(viewsets.GenericViewSet):
         )
         body = serializers.CreateIdentityDocumentIdentificationResponse(identification).data
         return Response(body, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        operation_id="listIdentityDocumentIdentifications",
+        summary="List identifications with identity document, newest first",
+        tags=[TAG],
+        parameters=[ORG_ID, IdentificationListQuery],
+        responses={
+            200: serializers.IdentityDocumentIdentificationResponse(many=True),
+            **error_responses(400, 401, 405),
+        },
+    )
+    def list(self, request, org_id):
+        query = IdentificationListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = {key: value for key, value in query.validated_data.items() if key not in ("limit", "cursor")}
+        queryset = selectors.identification_list(organization=request.auth.organization, **filters)
+        page = selectors.expire_page(self.paginate_queryset(queryset))
+        body = serializers.IdentityDocumentIdentificationResponse(page, many=True).data
+        return self.get_paginated_response(body)
 
     @extend_schema(
         operation_id="closeIdentityDocumentIdentification",

@@ -42,6 +42,11 @@ class Identification(models.Model):
     expires_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=500, blank=True)
+    # SHA-256 of the holder's client secret, which is shown once in the create response.
+    client_secret_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Denormalised from the scoring attempts so that retrieve and list need no join or count.
+    attempts_used = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True, help_text="The latest attempt's score, outcome and checks.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -86,6 +91,7 @@ class IdentificationEvent(models.Model):
         API_KEY = "API_KEY", "API key"
         STAFF = "STAFF", "Staff user"
         COMMAND = "COMMAND", "Management command"
+        HOLDER = "HOLDER", "Identification holder"
         SYSTEM = "SYSTEM", "System"
 
     identification = models.ForeignKey(Identification, on_delete=models.CASCADE, related_name="events")

@@ -16,6 +16,12 @@ class Organization(models.Model):
         related_name="+",
         help_text="Used when a create request names no configuration (MEDIUM when empty).",
     )
+    scoring_url = models.URLField(
+        blank=True, help_text="Where EXTERNAL scoring posts attempts (HTTPS in production), signed with HMAC-SHA256."
+    )
+    # The signing secret is derived from SECRET_KEY and this version (see scoring.secrets), so none is stored;
+    # bumping the version rotates it.
+    scoring_secret_version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

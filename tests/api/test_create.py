@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from identifications.client_secrets import hash_client_secret
 from identifications.models import Identification, IdentificationEvent
 from tests.api.helpers import SEED_BODY, create_url, error_fields, errors, post_json
 
@@ -33,6 +34,11 @@ def test_seed_example_creates_a_pending_identification(client, auth, api_key):
     assert response.status_code == 200
     body = response.json()
     identification = Identification.objects.get()
+    client_secret = body.pop("client_secret")
+    assert client_secret.startswith("idsec_")
+    # Shown once, stored only as its hash.
+    assert identification.client_secret_hash == hash_client_secret(client_secret)
+    assert client_secret not in str(Identification.objects.values().get())
     assert body == {
         "id": str(identification.id),
         "status": "PENDING",
@@ -116,7 +122,9 @@ def test_organization_default_configuration_applies(client, auth, organization):
     ],
 )
 @time_machine.travel(NOW, tick=False)
-def test_valid_inputs(client, auth, changes, expected):
+def test_valid_inputs(client, auth, organization, changes, expected):
+    organization.scoring_url = "https://scoring.example.com/score"  # for EXTERNAL
+    organization.save()
     response = post_json(client, create_url(), with_changes(**changes), auth)
 
     assert response.status_code == 200, response.content

@@ -28,7 +28,7 @@ def test_unknown_paths_are_404_errors_response(client, auth, method, path):
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", create_url()), ("put", create_url()), ("delete", create_url()), ("get", close_url("x"))],
+    [("patch", create_url()), ("put", create_url()), ("delete", create_url()), ("get", close_url("x"))],
 )
 def test_wrong_methods_are_405(client, auth, method, url):
     response = getattr(client, method)(url, headers=auth)

@@ -1,0 +1,104 @@
+"""The holder-side family: retrieve an identification and validate it (one scoring attempt)."""
+
+import uuid
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from identifications import selectors
+from identifications.actors import Actor
+from identifications.api import serializers
+from identifications.api.authentication import BearerAPIKeyAuthentication
+from identifications.api.holder_auth import ClientSecretAuthentication, HolderCredential, IsOrganizationKeyOrHolder
+from identifications.api.schema import error_responses
+from identifications.api.validation_serializers import (
+    ValidateIdentityDocumentIdentificationRequest,
+    device_context,
+)
+from identifications.api.viewsets import ORG_ID, json_object_body, parse_uuid
+from identifications.errors import DomainError
+from identifications.services import identification_expire_if_due
+from identifications.validation_services import identification_validate
+from scoring.external import ScoringProviderUnavailable
+
+TAG = "Identification with identity document"
+IDENTIFICATION_ID = OpenApiParameter(
+    "identification_id", uuid.UUID, OpenApiParameter.PATH, description="uuid identification unique identifier"
+)
+DEVICE_HEADERS = [
+    OpenApiParameter("x-installation_id", str, OpenApiParameter.HEADER, required=True, description="App install."),
+    OpenApiParameter("x-fingerprint", str, OpenApiParameter.HEADER, required=True, description="Device fingerprint."),
+    OpenApiParameter("x-location", str, OpenApiParameter.HEADER, description="'latitude,longitude' in degrees."),
+    OpenApiParameter("User-Agent", str, OpenApiParameter.HEADER, required=True),
+]
+
+
+class ScoringUnavailable(DomainError):
+    status_code = 503
+    code = "scoring_provider_unavailable"
+
+
+class IdentityDocumentIdentificationHolderViewSet(viewsets.GenericViewSet):
+    authentication_classes = [ClientSecretAuthentication, BearerAPIKeyAuthentication]
+    permission_classes = [IsOrganizationKeyOrHolder]
+    lookup_url_kwarg = "identification_id"
+    lookup_value_regex = "[^/]+"
+    max_body_bytes = settings.API_MAX_VALIDATE_BODY_BYTES
+
+    def get_identification(self, request, identification_id):
+        identification_id = parse_uuid(identification_id, "identification_id")
+        if isinstance(request.auth, HolderCredential):
+            # Authentication already loaded it (and checked it is the one in the path).
+            return identification_expire_if_due(request.auth.identification)
+        return selectors.identification_get(organization=request.auth.organization, identification_id=identification_id)
+
+    def actor(self, request) -> Actor:
+        return Actor.holder() if isinstance(request.auth, HolderCredential) else Actor.api_key(request.auth)
+
+    @extend_schema(
+        operation_id="getIdentityDocumentIdentification",
+        summary="Get an identification with identity document",
+        tags=[TAG],
+        parameters=[ORG_ID, IDENTIFICATION_ID],
+        responses={200: serializers.IdentityDocumentIdentificationResponse, **error_responses(400, 401, 404, 405)},
+    )
+    def retrieve(self, request, org_id, identification_id):
+        identification = self.get_identification(request, identification_id)
+        return Response(serializers.IdentityDocumentIdentificationResponse(identification).data)
+
+    @extend_schema(
+        operation_id="validateIdentityDocumentIdentification",
+        summary="Validate an identification with identity document (one scoring attempt)",
+        tags=[TAG],
+        parameters=[ORG_ID, IDENTIFICATION_ID, *DEVICE_HEADERS],
+        request=ValidateIdentityDocumentIdentificationRequest,
+        responses={
+            204: OpenApiResponse(description="Attempt recorded; read the outcome with get."),
+            **error_responses(400, 401, 404, 405, 409, 413, 415, 500, 503),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def validate(self, request, org_id, identification_id):
+        identification = self.get_identification(request, identification_id)
+        device = device_context(request)
+        body = ValidateIdentityDocumentIdentificationRequest(data=json_object_body(request))
+        body.is_valid(raise_exception=True)
+        try:
+            identification_validate(
+                identification=identification,
+                actor=self.actor(request),
+                device=device,
+                metadata=body.validated_data["metadata"],
+                evidence=body.validated_data["evidence"],
+            )
+        except ScoringProviderUnavailable as error:
+            raise ScoringUnavailable(
+                "The scoring provider did not answer; the attempt was not counted. Try again shortly."
+            ) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def permission_denied(self, request, message=None, code=None):
+        raise exceptions.AuthenticationFailed(message or "Not authorized.")

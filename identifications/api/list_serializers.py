@@ -1,0 +1,20 @@
+from rest_framework import serializers
+
+from identifications.api.fields import StrictCharField, StrictSerializer
+from identifications.api.serializers import StrictChoiceField
+from identifications.models import Identification
+
+
+class IdentificationListQuery(StrictSerializer):
+    status = StrictChoiceField(choices=Identification.Status.values, required=False)
+    created_after = serializers.DateTimeField(required=False, help_text="Inclusive, ISO-8601.")
+    created_before = serializers.DateTimeField(required=False, help_text="Exclusive, ISO-8601.")
+    document_number = StrictCharField(max_length=40, required=False, help_text="Exact, after normalisation.")
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, help_text="Page size, 25 by default.")
+    cursor = StrictCharField(max_length=500, required=False, help_text="Opaque: from a previous page's next/previous.")
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError({"created_before": "Must be later than created_after."})
+        return attrs

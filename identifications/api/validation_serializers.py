@@ -1,0 +1,187 @@
+"""Input of the holder's validate step: device headers, the evidence image and what was read off the document."""
+
+import base64
+import binascii
+import io
+import json
+import re
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from PIL import Image, UnidentifiedImageError
+from rest_framework import serializers
+
+from identifications.api.fields import CountryCodeField, StrictCharField, StrictSerializer
+from identifications.documents import normalise_document_number
+from identifications.validation_services import DeviceContext, Evidence
+from scoring.checks import EvidenceMetadata
+from scoring.mrz import MRZError, validate_lines
+
+IMAGE_TYPES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg")}
+LOCATION = re.compile(r"^\s*(-?\d{1,3}(?:\.\d{1,12})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,12})?)\s*$")
+
+
+class EvidenceField(StrictCharField):
+    """A base64 PNG or JPEG. The type is read from the bytes (Pillow parses the header), never trusted."""
+
+    default_error_messages = {
+        "invalid_base64": "Must be base64-encoded image bytes.",
+        "too_large": "The image is larger than {limit} bytes.",
+        "invalid_image": "Must be a PNG or JPEG image.",
+    }
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        limit = settings.EVIDENCE_MAX_BYTES
+        if len(text) > (limit * 4) // 3 + 4:
+            self.fail("too_large", limit=limit)
+        try:
+            content = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("invalid_base64")
+        if len(content) > limit:
+            self.fail("too_large", limit=limit)
+        try:
+            with Image.open(io.BytesIO(content)) as image:
+                image_format = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            self.fail("invalid_image")
+        if image_format not in IMAGE_TYPES:
+            self.fail("invalid_image")
+        content_type, extension = IMAGE_TYPES[image_format]
+        return Evidence(content=content, content_type=content_type, extension=extension)
+
+
+class MRZLinesField(serializers.ListField):
+    child = StrictCharField(max_length=60, trim_whitespace=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=2, max_length=3, **kwargs)
+
+    def to_internal_value(self, data):
+        lines = super().to_internal_value(data)
+        try:
+            validate_lines(lines)
+        except MRZError as error:
+            raise serializers.ValidationError(str(error), code="invalid") from None
+        return tuple(lines)
+
+
+@extend_schema_serializer(component_name="EvidenceMetadata")
+class EvidenceMetadataInput(StrictSerializer):
+    document_number = StrictCharField(max_length=40, required=False, allow_null=True)
+    document_type = StrictCharField(max_length=20, required=False, allow_null=True)
+    country = CountryCodeField(required=False, allow_null=True)
+    name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
+    birth_date = serializers.DateField(input_formats=["%Y-%m-%d"], required=False, allow_null=True)
+    expiry_date = serializers.DateField(input_formats=["%Y-%m-%d"], required=False, allow_null=True)
+    mrz = MRZLinesField(required=False, allow_null=True, help_text="The MRZ lines: 3 of 30 (TD1) or 2 of 44 (TD3).")
+
+    def validate(self, attrs):
+        number = attrs.get("document_number")
+        return EvidenceMetadata(
+            document_number=normalise_document_number(number) if number else None,
+            document_type=attrs.get("document_type"),
+            country=attrs.get("country"),
+            name=attrs.get("name"),
+            last_name=attrs.get("last_name"),
+            birth_date=attrs.get("birth_date"),
+            expiry_date=attrs.get("expiry_date"),
+            mrz=attrs.get("mrz"),
+        )
+
+
+@extend_schema_field(EvidenceMetadataInput)
+class EvidenceMetadataField(serializers.Field):
+    """An object, or the same object as a JSON string (as the agent family's clients send it)."""
+
+    default_error_messages = {
+        "invalid_json": "Must be an object or a string holding a JSON object.",
+        "too_long": "Is too long.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            if len(data) > 20_000:
+                self.fail("too_long")
+            try:
+                data = json.loads(data)
+            except (ValueError, RecursionError):
+                self.fail("invalid_json")
+        if not isinstance(data, dict):
+            self.fail("invalid_json")
+        metadata = EvidenceMetadataInput(data=data)
+        metadata.is_valid(raise_exception=True)
+        return metadata.validated_data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_serializer(component_name="ValidateIdentityDocumentIdentification")
+class ValidateIdentityDocumentIdentificationRequest(StrictSerializer):
+    evidence = EvidenceField(
+        required=False, allow_null=True, help_text="Base64 PNG or JPEG of the document, at most EVIDENCE_MAX_BYTES."
+    )
+    evidence_metadata = EvidenceMetadataField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        return {
+            "evidence": attrs.get("evidence"),
+            "metadata": attrs.get("evidence_metadata") or EvidenceMetadata(),
+        }
+
+
+HEADER_NAMES = {
+    "installation_id": "x-installation_id",
+    "fingerprint": "x-fingerprint",
+    "location": "x-location",
+    "user_agent": "User-Agent",
+}
+
+
+class LocationField(StrictCharField):
+    default_error_messages = {"invalid_location": "Must be 'latitude,longitude' in degrees, such as 40.4168,-3.7038."}
+
+    def to_internal_value(self, data):
+        match = LOCATION.match(super().to_internal_value(data))
+        if not match:
+            self.fail("invalid_location")
+        latitude, longitude = float(match[1]), float(match[2])
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            self.fail("invalid_location")
+        return latitude, longitude
+
+
+class DeviceHeaders(serializers.Serializer):
+    installation_id = StrictCharField(max_length=200)
+    fingerprint = StrictCharField(max_length=200)
+    location = LocationField(max_length=64, required=False)
+    user_agent = StrictCharField(max_length=500)
+
+
+def device_context(request) -> DeviceContext:
+    """The seed family's device headers. `x-installation_id` and `x-installation-id` are the same header to
+    Django; servers and proxies that drop underscored headers need the hyphenated spelling."""
+    meta = request.META
+    raw = {
+        "installation_id": meta.get("HTTP_X_INSTALLATION_ID"),
+        "fingerprint": meta.get("HTTP_X_FINGERPRINT"),
+        "location": meta.get("HTTP_X_LOCATION"),
+        "user_agent": meta.get("HTTP_USER_AGENT"),
+    }
+    headers = DeviceHeaders(data={key: value for key, value in raw.items() if value is not None})
+    if not headers.is_valid():
+        raise serializers.ValidationError({HEADER_NAMES[key]: value for key, value in headers.errors.items()})
+    values = headers.validated_data
+    latitude, longitude = values.get("location", (None, None))
+    return DeviceContext(
+        installation_id=values["installation_id"],
+        fingerprint=values["fingerprint"],
+        user_agent=values["user_agent"],
+        latitude=latitude,
+        longitude=longitude,
+        ip_address=meta.get("REMOTE_ADDR") or None,
+    )

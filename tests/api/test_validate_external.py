@@ -1,0 +1,97 @@
+"""EXTERNAL scoring through the API, against a real HTTP provider started by the test."""
+
+import json
+
+import pytest
+
+from identifications.models import Identification
+from scoring.models import ScoringAttempt
+from scoring.secrets import scoring_signing_secret
+from tests.api.helpers import create_url, error_fields, errors, post_json
+from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, retrieve_url, validate_url
+from tests.fake_scoring_provider import closed_port_url, reply, running_provider
+
+EXTERNAL = {**DECLARED, "configuration_name": "LOW", "scoring": {"provider": "EXTERNAL"}}
+PASSING = {
+    "score": 91,
+    "checks": [
+        {"name": "document_control_character", "passed": True, "weight": 50, "reason": "valid control letter"},
+        {"name": "liveness", "passed": True, "weight": 50, "reason": "the selfie matches"},
+    ],
+}
+
+
+@pytest.fixture
+def provider(organization):
+    with running_provider(secret=scoring_signing_secret(organization)) as fake:
+        organization.scoring_url = fake.url
+        organization.save()
+        yield fake
+
+
+@pytest.fixture
+def opened(client, auth, provider):
+    return post_json(client, create_url(), EXTERNAL, auth).json()["id"]
+
+
+def test_external_provider_scores_the_attempt(client, auth, provider, opened):
+    provider.answer(reply(200, PASSING))
+
+    response = post_json(client, validate_url(opened), {"evidence_metadata": MATCHING_METADATA}, {**auth, **DEVICE})
+
+    assert response.status_code == 204, response.content
+    body = client.get(retrieve_url(opened), headers=auth).json()
+    assert body["status"] == "VERIFIED"
+    assert body["result"] == {"score": 91, "passed": True, "checks": PASSING["checks"]}
+    [received] = provider.received
+    assert received.signature_valid
+    sent = json.loads(received.body)
+    assert sent["identification_id"] == opened
+    assert sent["attempt"] == 1
+    assert sent["evidence_metadata"]["document_number"] == "12345678Z"
+
+
+def test_a_required_check_the_provider_did_not_pass_fails_the_attempt(client, auth, provider, opened):
+    provider.answer(
+        reply(200, {"score": 95, "checks": [{"name": "liveness", "passed": True, "weight": 100, "reason": ""}]})
+    )
+
+    post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
+
+    body = client.get(retrieve_url(opened), headers=auth).json()
+    # LOW requires document_control_character, which this provider did not report.
+    assert (body["status"], body["result"]["passed"], body["attempts"]["used"]) == ("PENDING", False, 1)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [reply(500, {"error": "boom"}), reply(200, {"score": "high"}), reply(200, b"not json")],
+    ids=["500", "invalid-reply", "not-json"],
+)
+def test_failing_provider_is_503_and_the_attempt_does_not_count(client, auth, provider, opened, scenario):
+    provider.answer(scenario)
+
+    response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
+
+    assert response.status_code == 503
+    assert errors(response)[0]["code"] == "scoring_provider_unavailable"
+    identification = Identification.objects.get(pk=opened)
+    assert (identification.status, identification.attempts_used) == ("PENDING", 0)
+    assert not ScoringAttempt.objects.exists()
+
+
+def test_provider_down_is_503(client, auth, provider, opened, organization):
+    organization.scoring_url = closed_port_url()
+    organization.save()
+
+    response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
+
+    assert response.status_code == 503
+    assert not ScoringAttempt.objects.exists()
+
+
+def test_external_needs_a_scoring_url_at_create(client, auth):
+    response = post_json(client, create_url(), EXTERNAL, auth)
+
+    assert response.status_code == 400
+    assert ("scoring.provider", "invalid") in error_fields(response)
