@@ -156,7 +156,13 @@ class LocationField(StrictCharField):
 
 
 class DeviceHeaders(serializers.Serializer):
-    installation_id = StrictCharField(max_length=200)
+    installation_id = StrictCharField(
+        max_length=200,
+        error_messages={
+            # The commonest cause: a server or proxy on the way dropped the underscored spelling.
+            "required": "This header is required. Send it as x-installation-id if a proxy drops x-installation_id."
+        },
+    )
     fingerprint = StrictCharField(max_length=200)
     location = LocationField(max_length=64, required=False)
     user_agent = StrictCharField(max_length=500)
