@@ -100,7 +100,9 @@ class IdentityDocumentIdentificationViewSet(viewsets.GenericViewSet):
         },
     )
     def list(self, request, org_id):
-        query = IdentificationListQuery(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads a QueryDict like an HTML form, where "?status=" means "not
+        # given"; here an empty value is a 400 naming the parameter.
+        query = IdentificationListQuery(data={key: request.query_params[key] for key in request.query_params})
         query.is_valid(raise_exception=True)
         filters = {key: value for key, value in query.validated_data.items() if key not in ("limit", "cursor")}
         queryset = selectors.identification_list(organization=request.auth.organization, **filters)
