@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,6 +12,7 @@ from identifications import selectors
 from identifications.actors import Actor
 from identifications.api import serializers
 from identifications.api.authentication import BearerAPIKeyAuthentication
+from identifications.api.base import APIViewSet
 from identifications.api.holder_auth import ClientSecretAuthentication, HolderCredential, IsOrganizationKeyOrHolder
 from identifications.api.schema import error_responses
 from identifications.api.validation_serializers import (
@@ -41,7 +42,7 @@ class ScoringUnavailable(DomainError):
     code = "scoring_provider_unavailable"
 
 
-class IdentityDocumentIdentificationHolderViewSet(viewsets.GenericViewSet):
+class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
     authentication_classes = [ClientSecretAuthentication, BearerAPIKeyAuthentication]
     permission_classes = [IsOrganizationKeyOrHolder]
     lookup_url_kwarg = "identification_id"
@@ -99,6 +100,3 @@ class IdentityDocumentIdentificationHolderViewSet(viewsets.GenericViewSet):
                 "The scoring provider did not answer; the attempt was not counted. Try again shortly."
             ) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def permission_denied(self, request, message=None, code=None):
-        raise exceptions.AuthenticationFailed(message or "Not authorized.")

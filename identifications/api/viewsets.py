@@ -5,7 +5,7 @@ import uuid
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from identifications import selectors, services
 from identifications.actors import Actor
 from identifications.api import serializers
 from identifications.api.authentication import BearerAPIKeyAuthentication
+from identifications.api.base import APIViewSet
 from identifications.api.list_serializers import IdentificationListQuery
 from identifications.api.pagination import NewestFirstCursorPagination
 from identifications.api.permissions import IsOrganizationAPIKey
@@ -51,7 +52,7 @@ def parse_uuid(value: str, field: str) -> uuid.UUID:
         raise ValidationError({field: ["Must be a valid UUID."]}, code="invalid") from None
 
 
-class IdentityDocumentIdentificationViewSet(viewsets.GenericViewSet):
+class IdentityDocumentIdentificationViewSet(APIViewSet):
     authentication_classes = [BearerAPIKeyAuthentication]
     permission_classes = [IsOrganizationAPIKey]
     pagination_class = NewestFirstCursorPagination
