@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrate clean
+.PHONY: run test install lint format migrate clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The README's screenshots (docs/screenshots/*.png, 1280x800), from a live server with a month of demo data;
+# needs Chromium at /usr/bin/chromium (apt-get install -y chromium) like the browser tests.
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest -q tests/browser/readme_screenshots.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -40,3 +45,10 @@ migrate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# Load tests on PostgreSQL: a dedicated `bench` database on DATABASE_URL's server (default
+# postgres://postgres@127.0.0.1:5432/), gunicorn + wrk + pgbench on 127.0.0.1, 1M seeded rows; writes BENCHMARKS.md.
+# BENCH_ARGS="--duration 10" for longer runs, "--rows 100000" for a quicker look.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_countries",
     # Needed for its abstract key model; its own concrete APIKey model is unused (hidden from the admin).
     "rest_framework_api_key",
+    # Locks the admin login after repeated failures (AXES_* below).
+    "axes",
     "identifications",
     "scoring",
 ]
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -85,7 +89,9 @@ TEMPLATES = [
 # SQLite in the project folder by default (absolute, so it does not depend on the working directory);
 # PostgreSQL in production: DATABASE_URL=postgres://user@host:5432/name
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections (each gunicorn sync worker keeps one): opening a PostgreSQL connection per request halved
+# create's throughput in `make bench` (BENCHMARKS.md). The health check replaces one that the server dropped.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer (up to 20 s) instead of failing at once with "database is locked".
@@ -97,10 +103,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # libpq waits forever for a database host that accepts connections and never answers: each request would hang
+    # until gunicorn kills its worker, and the client would get no answer instead of a 503 (tests/reliability).
+    # A `?connect_timeout=` in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The API's rate-limit counters must be shared by every app-server process: Redis when RATELIMIT_CACHE_URL is set
+# (e.g. redis://127.0.0.1:6379/1, needs the `redis` package), else a database table that `migrate` creates.
+# MAX_ENTRIES is high because culling a full table would reset live counters.
+CACHES["ratelimit"] = (
+    env.cache("RATELIMIT_CACHE_URL")
+    if env.str("RATELIMIT_CACHE_URL", default="")
+    else {
+        "BACKEND": "identifications.api.throttling.RateLimitDatabaseCache",
+        "LOCATION": "ratelimit_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+)
+# Requests per API key (or per holder's identification) per fixed window: "N/second|minute|hour|day".
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
+
+# Admin login brute force: 5 failures for one username from one address lock that pair out for 15 minutes, even
+# with the right password. The first backend checks the lockout; it lets request-less authenticate() calls through.
+AUTHENTICATION_BACKENDS = [
+    "identifications.login_protection.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours, as django-axes reads a number
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during the lock don't extend it: it ends 15 minutes after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -138,6 +178,9 @@ API_MAX_VALIDATE_BODY_BYTES = env.int("API_MAX_VALIDATE_BODY_BYTES", default=EVI
 EXTERNAL_SCORING_TIMEOUT_SECONDS = env.float("EXTERNAL_SCORING_TIMEOUT_SECONDS", default=5.0)
 # How often an API key's `last_used_at` is written: a write on every request would double the queries.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = env.int("API_KEY_LAST_USED_RESOLUTION_SECONDS", default=60)
+# How long an API key's row (with its organization) is cached per process, so that most requests authenticate
+# without a query; a revoked key keeps working at most this long in other processes (identifications/key_cache.py).
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # How long rarely-changing reference rows (document types, configurations) are cached per process.
 REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=60)
 
@@ -167,12 +210,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "identifications.api.middleware.RequestIDLogFilter"}},
+    "filters": {
+        "request_id": {"()": "identifications.api.middleware.RequestIDLogFilter"},
+        # Masks document numbers, API keys and client secrets, should any code ever log one.
+        "mask_secrets": {"()": "identifications.logging.MaskSecretsFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id", "mask_secrets"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -3,14 +3,22 @@
 import logging
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from identifications import key_cache
 from identifications.models import Organization, OrganizationAPIKey
+from scoring.secrets import scoring_signing_secret
 
 logger = logging.getLogger(__name__)
 
 
 class APIKeyNotFound(Exception):
     pass
+
+
+class ScoringSecretRotationConflict(Exception):
+    """The scoring signing secret was rotated by someone else since `organization` was read."""
 
 
 def organization_create(*, slug: str, name: str = "", default_configuration=None) -> Organization:
@@ -41,4 +49,23 @@ def api_key_revoke(*, prefix: str) -> OrganizationAPIKey:
             api_key.revoked = True
             api_key.save(update_fields=["revoked"])
             logger.info("API key %s revoked", api_key.prefix)
+    # At once in this process; other processes drop their cached row within API_KEY_CACHE_SECONDS.
+    key_cache.forget(prefix)
     return api_key
+
+
+def scoring_secret_rotate(*, organization: Organization) -> bytes:
+    """Move the organization to a new EXTERNAL scoring signing secret and return it; the old one stops at once.
+
+    The version only moves from the one `organization` was read with, so two rotations racing each other never
+    both succeed: the loser gets ScoringSecretRotationConflict instead of a secret that is already replaced.
+    """
+    seen = organization.scoring_secret_version
+    rotated = Organization.objects.filter(pk=organization.pk, scoring_secret_version=seen).update(
+        scoring_secret_version=F("scoring_secret_version") + 1, updated_at=timezone.now()
+    )
+    if not rotated:
+        raise ScoringSecretRotationConflict(f"The scoring signing secret of {organization.slug} was rotated meanwhile.")
+    organization.scoring_secret_version = seen + 1
+    logger.info("scoring signing secret of organization %s rotated to version %d", organization.slug, seen + 1)
+    return scoring_signing_secret(organization)

@@ -7,9 +7,14 @@ from scoring.checks import Check
 from scoring.models import Configuration
 
 CHECK_CHOICES = [(check.value, check.value.replace("_", " ").capitalize()) for check in Check]
+NAME_HELP = (
+    "LOW, MEDIUM and HIGH are the API's configuration_name values: clients send one to pick this configuration "
+    "(a name added here becomes one more). The name cannot be changed once created."
+)
 
 
 class ConfigurationForm(forms.ModelForm):
+    name = forms.CharField(max_length=Configuration._meta.get_field("name").max_length, help_text=NAME_HELP)
     required_checks = forms.MultipleChoiceField(
         choices=CHECK_CHOICES,
         widget=forms.CheckboxSelectMultiple,
@@ -34,8 +39,10 @@ class ConfigurationAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
 
-    def get_fields(self, request, obj=None):
-        return ("name", "description", "minimum_score", "maximum_attempts", "required_checks", *self.readonly_fields)
+    def get_fieldsets(self, request, obj=None):
+        fields = ("name", "description", "minimum_score", "maximum_attempts", "required_checks", *self.readonly_fields)
+        # On the change page the name is read-only, and a read-only field shows no form help text: say it above.
+        return [(None, {"fields": fields, "description": NAME_HELP if obj is not None else None})]
 
     def get_readonly_fields(self, request, obj=None):
         # The name is the API's configuration_name: renaming it would change the contract under clients.

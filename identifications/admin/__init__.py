@@ -5,11 +5,14 @@ keys, document types, and the audit trail. Scoring configurations are in scoring
 from django.contrib import admin
 
 from identifications.admin import events, identification, organization, reference
+from identifications.admin.dashboard import install as install_dashboard
 from identifications.admin.display import mask_document_number
 
 admin.site.site_header = "Identity-document identification"
 admin.site.site_title = "Identity-document identification"
 admin.site.index_title = "Back office"
+# /admin/dashboard/, linked from the index (templates/admin/index.html).
+install_dashboard(admin.site)
 
 
 def _unregister_library_api_key_admin() -> None:

@@ -50,3 +50,29 @@ class OrganizationSlugFilter(admin.ListFilter):
             "kept": kept,
             "parameter_name": self.parameter_name,
         }
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    """By the latest attempt's result (Identification.result, kept up to date by validate): no join, no count."""
+
+    title = "outcome"
+    parameter_name = "outcome"
+
+    PASSED, FAILED, NO_ATTEMPT = "passed", "failed", "none"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.PASSED, "Latest attempt passed"),
+            (self.FAILED, "Latest attempt failed"),
+            (self.NO_ATTEMPT, "No attempt yet"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.PASSED:
+            return queryset.filter(result__passed=True)
+        if value == self.FAILED:
+            return queryset.filter(result__passed=False)
+        if value == self.NO_ATTEMPT:
+            return queryset.filter(result__isnull=True)
+        return queryset

@@ -1,6 +1,9 @@
-"""Forms of the admin's own pages (closing by hand, issuing API keys)."""
+"""Forms of the admin's own pages (closing by hand, issuing API keys) and of organizations."""
+
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin import widgets
 from django.utils import timezone
 
@@ -35,3 +38,22 @@ class IssueAPIKeyForm(forms.Form):
         if expiry_date is not None and expiry_date <= timezone.now():
             raise forms.ValidationError("The expiry must be in the future.")
         return expiry_date
+
+
+class OrganizationForm(forms.ModelForm):
+    """OrganizationAdmin's form; the admin supplies the model and fields (and the https default of the URL)."""
+
+    def clean_scoring_url(self):
+        """HTTPS only: attempts carry personal data and the evidence image. Plain HTTP only with DEBUG on, for a
+        provider running on the developer's machine."""
+        url = self.cleaned_data.get("scoring_url", "")
+        if not url:
+            return url
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "https" or (scheme == "http" and settings.DEBUG):
+            return url
+        raise forms.ValidationError(
+            "The scoring URL must start with https://: attempts carry personal data and the evidence image. "
+            "(http:// is accepted only with DEBUG on, for a local scoring service.)",
+            code="https_required",
+        )

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from identifications.actors import Actor
+from identifications.admin.attempts import EVIDENCE_URL_NAME, ScoringAttemptInline, evidence_view
 from identifications.admin.bulk_close import close_selected
 from identifications.admin.display import (
     mask_document_number,
@@ -17,8 +18,10 @@ from identifications.admin.display import (
     parse_uuid,
     status_badge,
 )
-from identifications.admin.filters import OrganizationSlugFilter
+from identifications.admin.filters import OrganizationSlugFilter, OutcomeFilter
 from identifications.admin.forms import CloseReasonForm
+from identifications.admin.pagination import BoundedCountPaginator
+from identifications.admin.redaction import has_redact_permission, redact_selected
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
 from identifications.services import identification_close
@@ -62,6 +65,7 @@ class IdentificationAdmin(admin.ModelAdmin):
         "document_type",
         "masked_document_number",
         "configuration",
+        "attempts",
         "scoring_provider",
         "created_at",
         "expires_at",
@@ -69,6 +73,7 @@ class IdentificationAdmin(admin.ModelAdmin):
     list_select_related = ("organization", "document_type", "configuration")
     list_filter = (
         "status",
+        OutcomeFilter,
         OrganizationSlugFilter,
         "document_type",
         "configuration",
@@ -82,9 +87,11 @@ class IdentificationAdmin(admin.ModelAdmin):
     list_per_page = 50
     # The table is huge: no COUNT(*) of the whole table, no facet counts.
     show_full_result_count = False
+    # ...and the filtered count stops at 10,000 rows (then estimated): no COUNT(*) over millions of rows.
+    paginator = BoundedCountPaginator
     show_facets = admin.ShowFacets.NEVER
-    actions = [close_selected]
-    inlines = [IdentificationEventInline]
+    actions = [close_selected, redact_selected]
+    inlines = [IdentificationEventInline, ScoringAttemptInline]
     fieldsets = (
         (None, {"fields": ("id", "organization", "status_display", "configuration", "scoring_provider")}),
         ("Person", {"fields": ("name", "last_name", "document_type", "document_number", "document_country")}),
@@ -124,6 +131,9 @@ class IdentificationAdmin(admin.ModelAdmin):
     def has_close_permission(self, request, obj=None):
         return request.user.has_perm(CLOSE_PERMISSION)
 
+    def has_redact_permission(self, request, obj=None):
+        return has_redact_permission(request)
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
@@ -140,6 +150,11 @@ class IdentificationAdmin(admin.ModelAdmin):
     @admin.display(description="document number")
     def masked_document_number(self, obj):
         return mask_document_number(obj.document_number)
+
+    # Not sortable: attempts_used has no index, and sorting the whole table by it would read all of it.
+    @admin.display(description="attempts")
+    def attempts(self, obj):
+        return obj.attempts_used
 
     def get_search_results(self, request, queryset, search_term):
         """Exact matches only where the table is indexed: id and document number; names by substring.
@@ -169,8 +184,16 @@ class IdentificationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.close_view),
                 name="identifications_identification_close",
             ),
+            path(
+                "<path:object_id>/attempts/<uuid:attempt_uuid>/evidence/",
+                self.admin_site.admin_view(self.evidence_view),
+                name=EVIDENCE_URL_NAME,
+            ),
             *super().get_urls(),
         ]
+
+    def evidence_view(self, request, object_id, attempt_uuid):
+        return evidence_view(self, request, object_id, attempt_uuid)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["show_close_button"] = (

@@ -1,4 +1,5 @@
-"""Organizations and their API keys: keys are issued and revoked only through organization_services.
+"""Organizations, their API keys and their EXTERNAL scoring signing secret, changed only through
+organization_services: keys are issued and revoked there, and the signing secret rotated.
 
 Keys are listed from a few columns read with `.values()`: a key's primary key embeds its hash, so neither the
 hash nor the primary key ever reaches a page (which is also why keys have no admin page or inline of their own).
@@ -13,9 +14,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from identifications.admin.forms import IssueAPIKeyForm
+from identifications.admin.forms import IssueAPIKeyForm, OrganizationForm
 from identifications.models import Organization
-from identifications.organization_services import api_key_issue, api_key_revoke
+from identifications.organization_services import (
+    ScoringSecretRotationConflict,
+    api_key_issue,
+    api_key_revoke,
+    scoring_secret_rotate,
+)
+from scoring.signing import SIGNATURE_HEADER
 
 VIEW_KEYS_PERMISSIONS = ("identifications.view_organizationapikey", "identifications.change_organizationapikey")
 ISSUE_KEY_PERMISSION = "identifications.add_organizationapikey"
@@ -25,13 +32,22 @@ KEY_COLUMNS = ("prefix", "name", "revoked", "expiry_date", "created", "last_used
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm
     list_display = ("slug", "name", "default_configuration", "created_at")
     list_select_related = ("default_configuration",)
     # An API key prefix (as seen in the audit trail's actor) finds its organization.
     search_fields = ("slug", "name", "api_keys__prefix__exact")
     search_help_text = "A slug, a name, or an API key prefix (exact)."
-    fields = ("slug", "name", "default_configuration", "scoring_url", "created_at", "updated_at")
-    readonly_fields = ("created_at", "updated_at")
+    fields = (
+        "slug",
+        "name",
+        "default_configuration",
+        "scoring_url",
+        "scoring_secret_version",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("scoring_secret_version", "created_at", "updated_at")
     # A scoring URL typed without a scheme means HTTPS (Django 6's default), not HTTP.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -62,10 +78,16 @@ class OrganizationAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.revoke_key_view),
                 name="identifications_organization_revoke_key",
             ),
+            path(
+                "<path:object_id>/scoring-secret/rotate/",
+                self.admin_site.admin_view(self.rotate_scoring_secret_view),
+                name="identifications_organization_rotate_scoring_secret",
+            ),
             *super().get_urls(),
         ]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_rotate_scoring_secret"] = obj is not None and self.has_change_permission(request, obj)
         if obj is not None and self.has_view_keys_permission(request):
             now = timezone.now()
             keys = list(obj.api_keys.order_by("-created").values(*KEY_COLUMNS))
@@ -141,3 +163,27 @@ class OrganizationAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(detail_url)
         context = self._context(request, organization, title=f"Revoke API key {prefix}", key=key)
         return TemplateResponse(request, "admin/identifications/organization/revoke_api_key.html", context)
+
+    def rotate_scoring_secret_view(self, request, object_id):
+        if not (self.has_view_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        organization = self._organization_or_404(request, object_id)
+        detail_url = reverse("admin:identifications_organization_change", args=[organization.pk])
+        secret = None
+        if request.method == "POST":
+            try:
+                secret = scoring_secret_rotate(organization=organization).decode("ascii")
+            except ScoringSecretRotationConflict:
+                messages.error(request, "Someone else rotated the scoring signing secret at the same time. Try again.")
+                return HttpResponseRedirect(detail_url)
+            version = organization.scoring_secret_version
+            self.log_change(request, organization, f"Rotated the scoring signing secret (now version {version}).")
+        # As with API keys, the secret is rendered into this response only: never in a message or a redirect.
+        context = self._context(
+            request,
+            organization,
+            title=f"Rotate the scoring signing secret of {organization}",
+            secret=secret,
+            signature_header=SIGNATURE_HEADER,
+        )
+        return TemplateResponse(request, "admin/identifications/organization/rotate_scoring_secret.html", context)

@@ -1,12 +1,189 @@
-"""What every /v1/ viewset shares."""
+"""What every /v1/ viewset shares: 401 for every authorization failure, rate limits and idempotency keys."""
 
+import io
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, viewsets
+from rest_framework.response import Response
+
+from identifications import idempotency
+from identifications.api.holder_auth import HolderCredential
+from identifications.api.parsers import RequestTooLarge
+from identifications.api.throttling import CredentialRateThrottle, parse_rate
+from identifications.models import OrganizationAPIKey
+
+logger = logging.getLogger("identifications.api")
+
+
+class _ReplayStoredResponse(Exception):
+    """Raised from initial() to skip the handler; handle_exception turns it into the stored response."""
+
+    def __init__(self, replay: idempotency.Replay):
+        self.replay = replay
+
+
+class APISchema(AutoSchema):
+    """Documents what APIViewSet adds to every operation: 429, and on POST the Idempotency-Key header, 409, 422."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "POST":
+            parameters = [
+                *parameters,
+                OpenApiParameter(
+                    idempotency.HEADER,
+                    # idempotency.validate_key's rule, so that the schema fuzzer sends keys the API takes.
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": idempotency.MAX_KEY_LENGTH,
+                        "pattern": r"^[\u0020-\u007e]+$",
+                    },
+                    OpenApiParameter.HEADER,
+                    description="1 to 255 printable ASCII characters. A retry with the same key and the same request "
+                    "within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of "
+                    "running again.",
+                ),
+            ]
+        return parameters
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        responses = (operation or {}).get("responses", {})
+        errors = responses.get("401")  # every operation documents its 401 with the ErrorsResponse body
+        if errors:
+            added = {"429": "Too many requests for this credential; see Retry-After and RateLimit-Reset."}
+            if self.method == "POST":
+                added["409"] = "Conflict: the state forbids it, or a request with this Idempotency-Key is running."
+                added["422"] = "This Idempotency-Key was used for a different request."
+            for status, description in added.items():
+                responses.setdefault(status, {**errors, "description": description})
+            operation["responses"] = dict(sorted(responses.items()))
+        return operation
 
 
 class APIViewSet(viewsets.GenericViewSet):
     """The base of the API's viewsets: the place for cross-cutting request handling (authorization answers,
     idempotency, throttling), so that each endpoint gets it by inheriting."""
 
+    # No OPTIONS metadata: DRF's describes a viewset's `serializer_class`, which these viewsets don't have (it was a
+    # 500, found by the schema fuzzer); OPTIONS is a 405 method_not_allowed like any undocumented method.
+    metadata_class = None
+    throttle_classes = [CredentialRateThrottle]
+    schema = APISchema()
+    _idempotency_claim: idempotency.Claim | None = None
+
     def permission_denied(self, request, message=None, code=None):
         # The contract knows no 403: every authorization failure is a 401.
         raise exceptions.AuthenticationFailed(message or "Not authorized.")
+
+    def throttled(self, request, wait):
+        rate = parse_rate(settings.API_RATE_LIMIT)
+        raise exceptions.Throttled(wait, detail=f"Too many requests: the limit is {rate.limit} per {rate.unit}.")
+
+    def initial(self, request, *args, **kwargs):
+        # Authentication, permissions and the rate limit first: a 401 or a 429 claims no key.
+        super().initial(request, *args, **kwargs)
+        if request.method == "POST" and idempotency.HEADER in request.headers:
+            outcome = idempotency.idempotency_claim(
+                organization=_organization(request.auth),
+                key=idempotency.validate_key(request.headers[idempotency.HEADER]),
+                fingerprint=idempotency.request_fingerprint(
+                    method=request.method, path=request.path, body=self._read_body(request)
+                ),
+            )
+            if isinstance(outcome, idempotency.Replay):
+                raise _ReplayStoredResponse(outcome)
+            self._idempotency_claim = outcome
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _ReplayStoredResponse):
+            return _replay_response(exc.replay)
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        claim, self._idempotency_claim = self._idempotency_claim, None
+        if claim is not None:
+            _record(claim, response, subject=self._subject(response))
+        usage = getattr(request, "rate_limit_usage", None)
+        if usage is not None:
+            for header, value in usage.headers().items():
+                response[header] = value
+        return response
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            # Only when the response never reached finalize_response: release, so that a retry runs again.
+            claim, self._idempotency_claim = self._idempotency_claim, None
+            if claim is not None:
+                idempotency.idempotency_release(claim=claim)
+
+    def _subject(self, response) -> str:
+        """The identification a request was about: the one in its path, or the one a create returned."""
+        in_path = self.kwargs.get(self.lookup_url_kwarg or "pk")
+        if in_path:
+            return str(in_path).lower()
+        data = getattr(response, "data", None)
+        return str(data.get("id", "")) if isinstance(data, dict) else ""
+
+    def _read_body(self, request) -> bytes:
+        """The raw body, read before DRF parses it (the fingerprint hashes it), bounded like the parser's.
+
+        Not `HttpRequest.body`: it refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB) with a 400, and
+        validate takes more. The copy is left where `.body` keeps it, so Django serves the parser's read from it.
+        """
+        django_request = request._request
+        if hasattr(django_request, "_body"):
+            return django_request.body
+        limit = getattr(self, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
+        raw = django_request.read(limit + 1)
+        if len(raw) > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        django_request._body = raw
+        django_request._stream = io.BytesIO(raw)
+        return raw
+
+
+def _organization(credential):
+    if isinstance(credential, OrganizationAPIKey):
+        return credential.organization
+    if isinstance(credential, HolderCredential):
+        return credential.identification.organization
+    raise exceptions.NotAuthenticated("Authentication credentials were not provided.")
+
+
+def _record(claim: idempotency.Claim, response, *, subject: str) -> None:
+    try:
+        if getattr(response, "streaming", False):
+            idempotency.idempotency_release(claim=claim)
+            return
+        if isinstance(response, Response):
+            response.render()  # Django would render it next; the stored body must be the bytes the client gets.
+        idempotency.idempotency_complete(
+            claim=claim,
+            status=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            body=response.content,
+            subject=subject,
+        )
+    except DatabaseError as error:
+        # The request itself succeeded: answer it. The claim stays in progress until it counts as abandoned.
+        logger.error("idempotency record %s not stored: %s", claim.record_id, type(error).__name__)
+
+
+def _replay_response(replay: idempotency.Replay) -> HttpResponse:
+    response = HttpResponse(replay.body, status=replay.status)
+    if replay.content_type:
+        response["Content-Type"] = replay.content_type
+    else:
+        del response["Content-Type"]  # as the original (DRF sends none with an empty body)
+    response[idempotency.REPLAYED_HEADER] = "true"
+    return response

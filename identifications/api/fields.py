@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import isodate
 from django_countries import countries
@@ -12,9 +12,19 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 # C0 controls (NUL included), DEL and C1 controls: never part of a name, a number or a reason.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+# The same sets as JSON Schema (ECMA-262) regex classes for the OpenAPI document, in \uXXXX escapes that Python,
+# ECMA and Rust regexes all read alike. WHITESPACE is what str.strip() removes, less the control characters.
+CONTROL_CLASS = r"\u0000-\u001f\u007f-\u009f"
+CONTROL_CLASS_BUT_LINE_BREAKS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+WHITESPACE_CLASS = r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+LINE_BREAKS_CLASS = r"\u0009\u000a\u000d"
+
 
 class StrictCharField(serializers.CharField):
-    """A string and only a string (DRF's CharField turns 42 into "42"), free of control characters."""
+    """A string and only a string (DRF's CharField turns 42 into "42"), free of control characters.
+
+    `max_length` counts the characters sent, before trimming, so that the OpenAPI `maxLength` is the whole rule.
+    """
 
     default_error_messages = {
         "invalid": "Must be a string.",
@@ -31,7 +41,23 @@ class StrictCharField(serializers.CharField):
         checked = re.sub(r"[\r\n\t]", "", data) if self.allow_line_breaks else data
         if CONTROL_CHARACTERS.search(checked):
             self.fail("control_characters_not_allowed")
+        if self.trim_whitespace and self.max_length is not None and len(data) > self.max_length:
+            # DRF checks the trimmed value; without trimming, its own check (after the field's rules) is the same.
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+    def json_schema(self) -> dict:
+        """What the OpenAPI document adds to DRF's string schema (type, lengths): exactly the strings accepted."""
+        controls = CONTROL_CLASS_BUT_LINE_BREAKS if self.allow_line_breaks else CONTROL_CLASS
+        if self.allow_blank:
+            # drf-spectacular adds "" as a oneOf alternative ({"maxLength": 0}) to a blankable field's pattern: this
+            # one takes every other string, so that exactly one alternative matches.
+            return {"pattern": f"^[^{controls}]+$"}
+        if not self.trim_whitespace:
+            # Without trimming, only "" is blank, and minLength says that.
+            return {"pattern": f"^[^{controls}]*$"}
+        blanks = WHITESPACE_CLASS + (LINE_BREAKS_CLASS if self.allow_line_breaks else "")
+        return {"pattern": f"^[^{controls}]*[^{controls}{blanks}][^{controls}]*$"}
 
 
 class CountryCodeField(StrictCharField):
@@ -44,6 +70,8 @@ class CountryCodeField(StrictCharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 2)
+        # Exactly the code: " ES" is not an ISO 3166-1 code any more than "es" is.
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -53,6 +81,9 @@ class CountryCodeField(StrictCharField):
         if code not in countries:
             self.fail("invalid_choice", code=code)
         return code
+
+    def json_schema(self) -> dict:
+        return {"enum": sorted(country.code for country in countries)}
 
 
 class DurationField(StrictCharField):
@@ -66,7 +97,17 @@ class DurationField(StrictCharField):
 
     MAX_TEXT_LENGTH = 64
 
+    # The designator form isodate parses (its alternative form, P0001-02-03T..., always spans over a year). The
+    # pattern cannot say "between minimum and maximum"; the description does.
+    PATTERN = (
+        r"^[+-]?P(?:[0-9]+(?:[,.][0-9]+)?Y)?(?:[0-9]+(?:[,.][0-9]+)?M)?(?:[0-9]+(?:[,.][0-9]+)?W)?"
+        r"(?:[0-9]+(?:[,.][0-9]+)?D)?(?:T(?:[0-9]+(?:[,.][0-9]+)?H)?(?:[0-9]+(?:[,.][0-9]+)?M)?"
+        r"(?:[0-9]+(?:[,.][0-9]+)?S)?)?$"
+    )
+
     def __init__(self, *, minimum: timedelta, maximum: timedelta, maximum_label: str, minimum_label: str, **kwargs):
+        # " P7D" is not an ISO-8601 duration.
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
         self.minimum, self.maximum = minimum, maximum
         self.minimum_label, self.maximum_label = minimum_label, maximum_label
@@ -86,6 +127,51 @@ class DurationField(StrictCharField):
         if span > self.maximum:
             self.fail("max_value", maximum=self.maximum_label)
         return span
+
+    def json_schema(self) -> dict:
+        return {"pattern": self.PATTERN, "maxLength": self.MAX_TEXT_LENGTH}
+
+
+class StrictDateField(serializers.DateField):
+    """A date as YYYY-MM-DD (RFC 3339 full-date) and nothing else: strptime's %m and %d also take "1" and " 1"."""
+
+    SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not self.SHAPE.fullmatch(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An RFC 3339 date-time with its offset, as the OpenAPI `date-time` format says; not everything Python's
+    fromisoformat takes ("2026-11-25", "20261125T1200", no offset)."""
+
+    SHAPE = re.compile(
+        r"(?P<main>[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.(?P<fraction>[0-9]+))?"
+        r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"
+    )
+    FORMAT = "YYYY-MM-DDThh:mm:ss[.ffffff](Z|+hh:mm|-hh:mm)"
+
+    def to_internal_value(self, value):
+        match = self.SHAPE.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            self.fail("invalid", format=self.FORMAT)
+        fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+        offset = "+00:00" if match["offset"] in "Zz" else match["offset"]
+        try:
+            parsed = datetime.fromisoformat(f"{match['main'].upper()}.{fraction}{offset}")
+        except ValueError:
+            self.fail("invalid", format=self.FORMAT)
+        try:
+            return self.enforce_timezone(parsed)
+        except OverflowError:
+            # Within a day of year 1 or 9999 the instant lies outside Python's UTC range: the nearest one will do.
+            return (datetime.min if parsed.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 class StrictSerializer(serializers.Serializer):

@@ -1,7 +1,5 @@
 """The holder-side family: retrieve an identification and validate it (one scoring attempt)."""
 
-import uuid
-
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -14,12 +12,13 @@ from identifications.api import serializers
 from identifications.api.authentication import BearerAPIKeyAuthentication
 from identifications.api.base import APIViewSet
 from identifications.api.holder_auth import ClientSecretAuthentication, HolderCredential, IsOrganizationKeyOrHolder
-from identifications.api.schema import error_responses
+from identifications.api.schema import error_responses, string_parameter_schema
 from identifications.api.validation_serializers import (
+    DeviceHeaders,
     ValidateIdentityDocumentIdentificationRequest,
     device_context,
 )
-from identifications.api.viewsets import ORG_ID, json_object_body, parse_uuid
+from identifications.api.viewsets import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
 from identifications.errors import DomainError
 from identifications.services import identification_expire_if_due
 from identifications.validation_services import identification_validate
@@ -27,13 +26,33 @@ from scoring.external import ScoringProviderUnavailable
 
 TAG = "Identification with identity document"
 IDENTIFICATION_ID = OpenApiParameter(
-    "identification_id", uuid.UUID, OpenApiParameter.PATH, description="uuid identification unique identifier"
+    "identification_id", UUID_SCHEMA, OpenApiParameter.PATH, description="uuid identification unique identifier"
 )
+_DEVICE = DeviceHeaders().fields
 DEVICE_HEADERS = [
-    OpenApiParameter("x-installation_id", str, OpenApiParameter.HEADER, required=True, description="App install."),
-    OpenApiParameter("x-fingerprint", str, OpenApiParameter.HEADER, required=True, description="Device fingerprint."),
-    OpenApiParameter("x-location", str, OpenApiParameter.HEADER, description="'latitude,longitude' in degrees."),
-    OpenApiParameter("User-Agent", str, OpenApiParameter.HEADER, required=True),
+    OpenApiParameter(
+        "x-installation_id",
+        string_parameter_schema(_DEVICE["installation_id"]),
+        OpenApiParameter.HEADER,
+        required=True,
+        description="App install.",
+    ),
+    OpenApiParameter(
+        "x-fingerprint",
+        string_parameter_schema(_DEVICE["fingerprint"]),
+        OpenApiParameter.HEADER,
+        required=True,
+        description="Device fingerprint.",
+    ),
+    OpenApiParameter(
+        "x-location",
+        string_parameter_schema(_DEVICE["location"]),
+        OpenApiParameter.HEADER,
+        description="'latitude,longitude' in degrees.",
+    ),
+    OpenApiParameter(
+        "User-Agent", string_parameter_schema(_DEVICE["user_agent"]), OpenApiParameter.HEADER, required=True
+    ),
 ]
 
 

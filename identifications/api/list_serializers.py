@@ -1,14 +1,16 @@
 from rest_framework import serializers
 
-from identifications.api.fields import StrictCharField, StrictSerializer
+from identifications.api.fields import StrictCharField, StrictDateTimeField, StrictSerializer
 from identifications.api.serializers import StrictChoiceField
 from identifications.models import Identification
 
 
 class IdentificationListQuery(StrictSerializer):
     status = StrictChoiceField(choices=Identification.Status.values, required=False)
-    created_after = serializers.DateTimeField(required=False, help_text="Inclusive, ISO-8601.")
-    created_before = serializers.DateTimeField(required=False, help_text="Exclusive, ISO-8601.")
+    created_after = StrictDateTimeField(required=False, help_text="Inclusive, RFC 3339 (ISO-8601 with an offset).")
+    created_before = StrictDateTimeField(
+        required=False, help_text="Exclusive, RFC 3339 (ISO-8601 with an offset); later than created_after."
+    )
     document_number = StrictCharField(max_length=40, required=False, help_text="Exact, after normalisation.")
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, help_text="Page size, 25 by default.")
     cursor = StrictCharField(max_length=500, required=False, help_text="Opaque: from a previous page's next/previous.")

@@ -4,7 +4,7 @@ import json
 
 from django.conf import settings
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -22,8 +22,25 @@ def _reject_duplicate_keys(pairs):
     return seen
 
 
-class StrictJSONParser(JSONParser):
-    """JSON objects only as UTF-8, bounded in size, without duplicate keys or NaN/Infinity."""
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads_strict(text: str):
+    """json.loads without duplicate keys or NaN/Infinity; raises ValueError or RecursionError. (Unpaired surrogates
+    are left to the string fields: DRF's CharField refuses them, naming the field.)"""
+    return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant)
+
+
+class StrictJSONParser(BaseParser):
+    """JSON objects only as UTF-8, bounded in size, without duplicate keys or NaN/Infinity.
+
+    Not a subclass of DRF's JSONParser: DRF hands those `request.body`, which Django refuses (RequestDataTooBig, a
+    500) above DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB), under validate's own limit; others get the stream, read here
+    up to the limit.
+    """
+
+    media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
         # An endpoint that takes images (validate) sets its own, larger limit.
@@ -33,15 +50,10 @@ class StrictJSONParser(JSONParser):
         if len(raw) > limit:
             raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
         try:
-            text = raw.decode("utf-8")
-            return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=self._reject_constant)
+            return loads_strict(raw.decode("utf-8"))
         except (ValueError, RecursionError) as error:
             # RecursionError: thousands of nested arrays; ValueError covers bad UTF-8 and bad JSON.
             raise exceptions.ParseError(f"The request body is not valid JSON: {_short(error)}.") from None
-
-    @staticmethod
-    def _reject_constant(name):
-        raise ValueError(f"{name} is not valid JSON")
 
 
 def _short(error: Exception) -> str:

@@ -1,6 +1,10 @@
 """drf-spectacular: the Bearer scheme of our authentication class, and the error responses every operation shares."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiResponse
 
 from identifications.api.serializers import ErrorsResponse
@@ -48,3 +52,61 @@ class ClientSecretScheme(OpenApiAuthenticationExtension):
             "description": "The identification's client secret from the create response: `Bearer idsec_...`. "
             "Reads and validates that one identification until it expires.",
         }
+
+
+# The document states the input rules exactly (the schema fuzzer in tests/fuzz/ holds it to that): the strict fields
+# and serializers of identifications/api/fields.py describe what they accept, and these extensions write it down.
+
+
+class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
+    """DRF's string schema (type, lengths) plus the field's own rule: a pattern or an enum."""
+
+    target_class = "identifications.api.fields.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, **_with_null(self.target, self.target.json_schema())}
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """Unknown fields are 400 unknown_field: `additionalProperties: false`."""
+
+    target_class = "identifications.api.fields.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return {**auto_schema._map_basic_serializer(self.target, direction), "additionalProperties": False}
+
+
+class EvidenceMetadataFieldSchema(OpenApiSerializerFieldExtension):
+    """The metadata object, or the same object as JSON text."""
+
+    target_class = "identifications.api.validation_serializers.EvidenceMetadataField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        from identifications.api.validation_serializers import METADATA_JSON_MAX_LENGTH, EvidenceMetadataInput
+
+        as_text = {
+            "type": "string",
+            "maxLength": METADATA_JSON_MAX_LENGTH,
+            "description": "The same object as JSON text.",
+        }
+        return {"oneOf": [auto_schema.resolve_serializer(EvidenceMetadataInput, direction).ref, as_text]}
+
+
+def _with_null(field, rule: dict) -> dict:
+    # OpenAPI 3.0: a nullable enum lists null among its values.
+    if "enum" in rule and field.allow_null:
+        return {**rule, "enum": [*rule["enum"], None]}
+    return rule
+
+
+def string_parameter_schema(field) -> dict:
+    """The schema of a header or query parameter read by a StrictCharField (OpenApiParameter takes a raw schema)."""
+    schema = {"type": "string"}
+    if not field.allow_blank:
+        schema["minLength"] = 1
+    if field.max_length is not None:
+        schema["maxLength"] = field.max_length
+    return {**schema, **field.json_schema()}

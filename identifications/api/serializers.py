@@ -23,11 +23,20 @@ def invalid_choice(value, allowed) -> serializers.ValidationError:
 
 
 class ChoiceOfField(StrictCharField):
-    """Exact-case choice among values known only at request time (active rows of a reference table)."""
+    """Exact-case choice among values known only at request time (active rows of a reference table).
 
-    def __init__(self, *, allowed, **kwargs):
+    `documented` are the seeded values, the OpenAPI enum: the document is generated without reading the database.
+    """
+
+    def __init__(self, *, allowed, documented, **kwargs):
         self.allowed = allowed
+        self.documented = documented
+        # Exactly the value: " NIF" is no more a choice than "nif".
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
+
+    def json_schema(self) -> dict:
+        return {"enum": list(self.documented)}
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -54,6 +63,7 @@ class IdentityDocumentInput(StrictSerializer):
     )
     document_type = ChoiceOfField(
         allowed=lambda: sorted(reference.active_document_types()),
+        documented=("NIE", "NIF", "PASSPORT"),
         max_length=20,
         help_text="One of the active document types: NIF, NIE, PASSPORT.",
     )
@@ -93,6 +103,7 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
     identity_document = IdentityDocumentInput(required=False, allow_null=True)
     configuration_name = ChoiceOfField(
         allowed=lambda: list(reference.configurations()),
+        documented=("LOW", "MEDIUM", "HIGH"),
         max_length=20,
         required=False,
         help_text="LOW, MEDIUM or HIGH; the organization's default (MEDIUM unless set) when absent.",
@@ -151,6 +162,11 @@ class IdentityDocumentOutput(serializers.Serializer):
     document_number = serializers.CharField()
     document_type = serializers.CharField()
     country = serializers.CharField(allow_null=True)
+
+
+class StoredIdentityDocumentOutput(IdentityDocumentOutput):
+    # Get and list show stored identifications, whose number is erased by a redaction (type and country stay).
+    document_number = serializers.CharField(allow_null=True, help_text="null once the personal data is redacted.")
 
 
 class ScoringOutput(serializers.Serializer):
@@ -217,6 +233,13 @@ class IdentityDocumentIdentificationResponse(IdentificationOutput):
     updated_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     close_reason = serializers.SerializerMethodField()
+    redacted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the personal data (names, document number, evidence) was erased."
+    )
+
+    @extend_schema_field(StoredIdentityDocumentOutput(allow_null=True))
+    def get_identity_document(self, identification):
+        return super().get_identity_document(identification)
 
     @extend_schema_field(AttemptsOutput)
     def get_attempts(self, identification):

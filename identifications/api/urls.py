@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from identifications.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from identifications.api.errors import api_not_found
 from identifications.api.holder_viewsets import IdentityDocumentIdentificationHolderViewSet
+from identifications.api.redaction_viewsets import IdentityDocumentIdentificationRedactionViewSet
 from identifications.api.viewsets import IdentityDocumentIdentificationViewSet
 
 IDENTITY_DOCUMENT = r"orgs/(?P<org_id>[^/]+)/identifications/identity_document"
@@ -15,6 +16,12 @@ router = SimpleRouter(trailing_slash=False)
 router.register(IDENTITY_DOCUMENT, IdentityDocumentIdentificationViewSet, basename="identity-document-identification")
 router.register(
     IDENTITY_DOCUMENT, IdentityDocumentIdentificationHolderViewSet, basename="identity-document-identification-holder"
+)
+# Redact (the organization erases the person's data) shares it too.
+router.register(
+    IDENTITY_DOCUMENT,
+    IdentityDocumentIdentificationRedactionViewSet,
+    basename="identity-document-identification-redaction",
 )
 
 urlpatterns = [

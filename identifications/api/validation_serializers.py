@@ -3,7 +3,6 @@
 import base64
 import binascii
 import io
-import json
 import re
 
 from django.conf import settings
@@ -11,14 +10,27 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
-from identifications.api.fields import CountryCodeField, StrictCharField, StrictSerializer
+from identifications.api.fields import (
+    WHITESPACE_CLASS,
+    CountryCodeField,
+    StrictCharField,
+    StrictDateField,
+    StrictSerializer,
+)
+from identifications.api.parsers import loads_strict
 from identifications.documents import normalise_document_number
 from identifications.validation_services import DeviceContext, Evidence
 from scoring.checks import EvidenceMetadata
 from scoring.mrz import MRZError, validate_lines
 
 IMAGE_TYPES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg")}
-LOCATION = re.compile(r"^\s*(-?\d{1,3}(?:\.\d{1,12})?)\s*,\s*(-?\d{1,3}(?:\.\d{1,12})?)\s*$")
+LOCATION = re.compile(r"^ *(-?[0-9]{1,3}(?:\.[0-9]{1,12})?) *, *(-?[0-9]{1,3}(?:\.[0-9]{1,12})?) *$")
+# LOCATION with the ranges written out, for the OpenAPI document: latitude -90..90, longitude -180..180.
+_LATITUDE = r"-?(?:0?[0-8]?[0-9](?:\.[0-9]{1,12})?|0?90(?:\.0{1,12})?)"
+_LONGITUDE = r"-?(?:(?:[0-9]{1,2}|0[0-9]{2}|1[0-7][0-9])(?:\.[0-9]{1,12})?|180(?:\.0{1,12})?)"
+LOCATION_PATTERN = rf"^ *{_LATITUDE} *, *{_LONGITUDE} *$"
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+METADATA_JSON_MAX_LENGTH = 20_000
 
 
 class EvidenceField(StrictCharField):
@@ -52,7 +64,19 @@ class EvidenceField(StrictCharField):
         content_type, extension = IMAGE_TYPES[image_format]
         return Evidence(content=content, content_type=content_type, extension=extension)
 
+    def json_schema(self) -> dict:
+        limit = settings.EVIDENCE_MAX_BYTES
+        return {"format": "byte", "pattern": BASE64_PATTERN, "maxLength": (limit * 4) // 3 + 4}
 
+
+def _mrz_lines(count: int, length: int) -> dict:
+    # Surrounding whitespace is forgiven (OCR output carries it), inner is not.
+    pattern = rf"^[{WHITESPACE_CLASS}]*[A-Z0-9<]{{{length}}}[{WHITESPACE_CLASS}]*$"
+    line = {"type": "string", "maxLength": 60, "pattern": pattern}
+    return {"type": "array", "minItems": count, "maxItems": count, "items": line}
+
+
+@extend_schema_field({"oneOf": [_mrz_lines(3, 30), _mrz_lines(2, 44)]})
 class MRZLinesField(serializers.ListField):
     child = StrictCharField(max_length=60, trim_whitespace=False)
 
@@ -61,6 +85,9 @@ class MRZLinesField(serializers.ListField):
 
     def to_internal_value(self, data):
         lines = super().to_internal_value(data)
+        if any(not line.strip() for line in lines):
+            # The MRZ reader would drop a blank line and read [" ", TD3, TD3] as a TD3: each line counts.
+            raise serializers.ValidationError("An MRZ line must not be blank.", code="blank")
         try:
             validate_lines(lines)
         except MRZError as error:
@@ -75,8 +102,8 @@ class EvidenceMetadataInput(StrictSerializer):
     country = CountryCodeField(required=False, allow_null=True)
     name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, allow_null=True, allow_blank=True)
-    birth_date = serializers.DateField(input_formats=["%Y-%m-%d"], required=False, allow_null=True)
-    expiry_date = serializers.DateField(input_formats=["%Y-%m-%d"], required=False, allow_null=True)
+    birth_date = StrictDateField(required=False, allow_null=True)
+    expiry_date = StrictDateField(required=False, allow_null=True)
     mrz = MRZLinesField(required=False, allow_null=True, help_text="The MRZ lines: 3 of 30 (TD1) or 2 of 44 (TD3).")
 
     def validate(self, attrs):
@@ -93,9 +120,9 @@ class EvidenceMetadataInput(StrictSerializer):
         )
 
 
-@extend_schema_field(EvidenceMetadataInput)
 class EvidenceMetadataField(serializers.Field):
-    """An object, or the same object as a JSON string (as the agent family's clients send it)."""
+    """An object, or the same object as a JSON string (as the agent family's clients send it); its OpenAPI schema
+    (a oneOf of both) is in identifications/api/schema.py."""
 
     default_error_messages = {
         "invalid_json": "Must be an object or a string holding a JSON object.",
@@ -104,10 +131,10 @@ class EvidenceMetadataField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            if len(data) > 20_000:
+            if len(data) > METADATA_JSON_MAX_LENGTH:
                 self.fail("too_long")
             try:
-                data = json.loads(data)
+                data = loads_strict(data)
             except (ValueError, RecursionError):
                 self.fail("invalid_json")
         if not isinstance(data, dict):
@@ -144,6 +171,14 @@ HEADER_NAMES = {
 
 class LocationField(StrictCharField):
     default_error_messages = {"invalid_location": "Must be 'latitude,longitude' in degrees, such as 40.4168,-3.7038."}
+
+    def __init__(self, **kwargs):
+        # LOCATION itself allows the spaces it allows; the OpenAPI pattern is then the whole rule.
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def json_schema(self) -> dict:
+        return {"pattern": LOCATION_PATTERN}
 
     def to_internal_value(self, data):
         match = LOCATION.match(super().to_internal_value(data))

@@ -1,6 +1,7 @@
 """The Identification with identity document Admin API: create, list and close. Views validate, call one service
 or selector, and serialize; the services decide."""
 
+import re
 import uuid
 
 from django.utils import timezone
@@ -23,9 +24,12 @@ from identifications.errors import DomainError
 
 TAG = "Identification with identity document Admin"
 ORG_ID = OpenApiParameter("org_id", str, OpenApiParameter.PATH, description="Organization name (its slug).")
+# The hyphenated form, either case: uuid.UUID() also takes "{...}", "urn:uuid:...", bare hex and stray hyphens.
+UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+UUID_SCHEMA = {"type": "string", "format": "uuid", "pattern": f"^{UUID_SHAPE.pattern}$"}
 ADMIN_IDENTIFICATION_ID = OpenApiParameter(
     "admin_identification_id",
-    uuid.UUID,
+    UUID_SCHEMA,
     OpenApiParameter.PATH,
     description="uuid identification unique identifier",
 )
@@ -46,10 +50,9 @@ def _json_kind(value) -> str:
 
 
 def parse_uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationError({field: ["Must be a valid UUID."]}, code="invalid") from None
+    if not UUID_SHAPE.fullmatch(value):
+        raise ValidationError({field: ["Must be a valid UUID."]}, code="invalid")
+    return uuid.UUID(value)
 
 
 class IdentityDocumentIdentificationViewSet(APIViewSet):

@@ -47,10 +47,15 @@ class Identification(models.Model):
     # Denormalised from the scoring attempts so that retrieve and list need no join or count.
     attempts_used = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(null=True, blank=True, help_text="The latest attempt's score, outcome and checks.")
+    # Set once the person's data (names, number, attempts' metadata and evidence) is erased; the row stays as audit.
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("close_identification", "Can close identifications by hand")]
+        permissions = [
+            ("close_identification", "Can close identifications by hand"),
+            ("redact_identification", "Can redact the personal data of identifications"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=IdentificationStatus.values),
@@ -73,6 +78,12 @@ class Identification(models.Model):
                 fields=["expires_at"],
                 name="identification_expiry_due",
                 condition=models.Q(status="PENDING"),
+            ),
+            # purge_identifications: terminal rows still holding personal data, oldest change first (id: the keyset).
+            models.Index(
+                fields=["updated_at", "id"],
+                name="identification_purge_due",
+                condition=models.Q(redacted_at__isnull=True) & ~models.Q(status="PENDING"),
             ),
         ]
 

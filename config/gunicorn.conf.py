@@ -1,0 +1,44 @@
+"""gunicorn in production: `gunicorn config.wsgi -c config/gunicorn.conf.py`.
+
+Command-line flags override these values, and these read a few environment variables:
+  PORT             port on 127.0.0.1 (default 8000), for a TLS-terminating proxy on the same host
+  BIND             full address instead, e.g. 0.0.0.0:8000 in a container (or unix:/run/idservice.sock)
+  WEB_CONCURRENCY  worker processes (default: 2 x CPUs + 1, at most 8)
+  GUNICORN_TIMEOUT seconds a worker may spend on one request before it is killed and replaced (default 30)
+"""
+
+import os
+
+bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
+
+
+def _cpus() -> int:
+    # The CPUs this process may use (a container's cpuset), not the host's.
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# Sync workers: one request at a time each, so at most one PostgreSQL connection each. The cap keeps
+# workers x servers well under PostgreSQL's max_connections (100 by default); raise it with WEB_CONCURRENCY.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cpus() + 1, 8))
+worker_class = "sync"
+
+# A request normally takes milliseconds; EXTERNAL scoring may wait twice its 5 s timeout. A worker stuck longer
+# than this is killed and replaced, and the proxy answers 502 for that one request.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM (deploys, scaling down), finish in-flight requests for up to this long.
+graceful_timeout = 30
+# Replace each worker after about 1,000 requests, so a slow leak never becomes an outage.
+max_requests = 1000
+max_requests_jitter = 100
+# Workers' heartbeat files on tmpfs: a slow or full disk must not get healthy workers killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# gunicorn >= 25.1 also opens a control socket (gunicornc) in $XDG_RUNTIME_DIR or ~/.gunicorn; nothing here uses
+# it, and a read-only home would stop the server from starting. Older versions ignore the setting.
+control_socket_disable = True
+
+# Logs to stdout/stderr for the process supervisor. The access log names the path without its query string and
+# without the Referer: admin searches put names and document numbers in URLs, and personal data stays out of logs.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'

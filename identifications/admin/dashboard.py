@@ -1,0 +1,177 @@
+"""The back-office dashboard at /admin/dashboard/, linked from the admin index: counts by status for the last 24
+hours, 7 and 30 days, overall and for the busiest organizations, and a per-day chart of the last 30 days.
+
+The chart is inline SVG laid out here and drawn by the template: no JavaScript, no CDN, works offline. The numbers
+come from identifications.dashboard in four aggregate queries, however big the tables are.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from identifications.admin.display import STATUS_COLOURS
+from identifications.dashboard import CHART_SERIES, CREATED, STATUSES, WINDOWS, dashboard_get
+from identifications.models import Identification
+
+Status = Identification.Status
+
+# The dashboard shows every organization's volumes: the same permission as the identifications list.
+DASHBOARD_PERMISSION = "identifications.view_identification"
+DASHBOARD_URL_NAME = "dashboard"
+WINDOW_PARAMETER = "window"
+
+SERIES_LABELS = {
+    CREATED: "Created",
+    Status.VERIFIED: "Verified",
+    Status.REJECTED: "Rejected",
+    Status.CLOSED: "Closed",
+    Status.EXPIRED: "Expired",
+}
+# Creations have no status colour of their own; the others wear their status badge's colour.
+SERIES_COLOURS = {CREATED: "#1565c0", **STATUS_COLOURS}
+
+# The SVG's coordinate system (it scales to the page's width); the plot sits inside the margins.
+CHART_WIDTH, CHART_HEIGHT = 960, 300
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 32, 16, 36
+X_LABEL_EVERY = 5  # days
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    title: str
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    key: str
+    label: str
+    colour: str
+    total: int
+    points: list[ChartPoint]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{point.x:.1f},{point.y:.1f}" for point in self.points)
+
+
+@dataclass(frozen=True)
+class ChartTick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    plot_top: int
+    plot_bottom: int
+    series: list[ChartSeries]
+    y_ticks: list[ChartTick]
+    x_ticks: list[ChartTick]
+    description: str
+
+
+def nice_axis_maximum(value: int, *, ticks: int = 4) -> tuple[int, int]:
+    """(maximum, step) of a y axis that shows `value`: steps of 1, 2 or 5 times a power of ten."""
+    if value <= ticks:
+        return ticks, 1
+    rough = value / ticks
+    magnitude = 10 ** math.floor(math.log10(rough))
+    step = next(multiple * magnitude for multiple in (1, 2, 5, 10) if multiple * magnitude >= rough)
+    return step * math.ceil(value / step), step
+
+
+def build_chart(activity) -> Chart:
+    days = activity.days
+    peak = max((max(values) for values in activity.series.values()), default=0)
+    y_max, y_step = nice_axis_maximum(peak)
+    plot_left, plot_right = MARGIN_LEFT, CHART_WIDTH - MARGIN_RIGHT
+    plot_top, plot_bottom = MARGIN_TOP, CHART_HEIGHT - MARGIN_BOTTOM
+    x_step = (plot_right - plot_left) / max(len(days) - 1, 1)
+
+    def x(index: int) -> float:
+        return plot_left + index * x_step
+
+    def y(value: int) -> float:
+        return plot_bottom - value * (plot_bottom - plot_top) / y_max
+
+    series = []
+    for key in CHART_SERIES:
+        values = activity.series[key]
+        label = SERIES_LABELS[key]
+        points = [
+            ChartPoint(x(index), y(value), f"{day:%d %b}: {value} {label.lower()}")
+            for index, (day, value) in enumerate(zip(days, values, strict=True))
+        ]
+        series.append(ChartSeries(key, label, SERIES_COLOURS[key], sum(values), points))
+
+    # Label the last day (today) and every fifth day back from it, so the labels never collide.
+    last = len(days) - 1
+    x_ticks = [ChartTick(x(index), f"{days[index]:%d %b}") for index in range(last, -1, -X_LABEL_EVERY)][::-1]
+    y_ticks = [ChartTick(y(value), str(value)) for value in range(0, y_max + 1, y_step)]
+    totals = ", ".join(f"{item.total} {item.label.lower()}" for item in series)
+    description = f"Per day from {days[0]:%d %b %Y} to {days[-1]:%d %b %Y}: {totals}."
+    return Chart(
+        CHART_WIDTH,
+        CHART_HEIGHT,
+        plot_left,
+        plot_right,
+        plot_top,
+        plot_bottom,
+        series,
+        y_ticks,
+        x_ticks,
+        description,
+    )
+
+
+def has_dashboard_permission(request) -> bool:
+    return request.user.has_perm(DASHBOARD_PERMISSION)
+
+
+def dashboard_view(request, *, site):
+    if not has_dashboard_permission(request):
+        raise PermissionDenied
+    dashboard = dashboard_get(window_key=request.GET.get(WINDOW_PARAMETER, ""))
+    activity = dashboard.activity
+    context = {
+        **site.each_context(request),
+        "title": "Dashboard",
+        "dashboard": dashboard,
+        "windows": WINDOWS,
+        "window_parameter": WINDOW_PARAMETER,
+        "statuses": [(status, Status(status).label, STATUS_COLOURS[status]) for status in STATUSES],
+        "chart": build_chart(activity),
+        "daily_rows": [
+            (day, [activity.series[key][index] for key in CHART_SERIES]) for index, day in enumerate(activity.days)
+        ][::-1],
+        "series_labels": [SERIES_LABELS[key] for key in CHART_SERIES],
+    }
+    request.current_app = site.name
+    return TemplateResponse(request, "admin/dashboard.html", context)
+
+
+def install(site) -> None:
+    """Add /dashboard/ to `site`'s URLs, behind `admin_view` (active staff only, never cached, CSRF-protected).
+
+    The default admin site is an instance, not a class of ours, so its `get_urls` is wrapped rather than
+    overridden; the dashboard comes first so the admin's catch-all patterns never shadow it.
+    """
+    if getattr(site, "_dashboard_installed", False):
+        return
+    site_get_urls = site.get_urls
+
+    def get_urls():
+        view = site.admin_view(lambda request: dashboard_view(request, site=site))
+        return [path("dashboard/", view, name=DASHBOARD_URL_NAME), *site_get_urls()]
+
+    site.get_urls = get_urls
+    site._dashboard_installed = True

@@ -1,0 +1,81 @@
+"""The "Redact selected identifications" action: a confirmation page asking why, then one service call per id."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from identifications.actors import Actor
+from identifications.admin.display import parse_uuid
+from identifications.errors import IdentificationNotFound
+from identifications.redaction_services import identification_redact
+
+REDACT_PERMISSION = "identifications.redact_identification"
+# Each redaction is its own transaction and audit event; retention at scale is `manage.py purge_identifications`.
+MAX_BULK_REDACT = 500
+
+
+class RedactReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="Why the personal data is erased (e.g. the person's erasure request); kept in the history. "
+        "At most 500 characters.",
+    )
+
+
+def has_redact_permission(request) -> bool:
+    return request.user.has_perm(REDACT_PERMISSION)
+
+
+@admin.action(description="Redact selected identifications", permissions=["redact"])
+def redact_selected(modeladmin, request, queryset):
+    if request.POST.get("post") == "yes":
+        form = RedactReasonForm(request.POST)
+        if form.is_valid():
+            _redact(request, _posted_ids(request), reason=form.cleaned_data["reason"])
+            return None  # back to the changelist, with its filters
+    else:
+        form = RedactReasonForm()
+    selected = list(queryset.select_related("organization")[: MAX_BULK_REDACT + 1])
+    if len(selected) > MAX_BULK_REDACT:
+        messages.error(request, f"Select at most {MAX_BULK_REDACT} identifications to redact at once.")
+        return None
+    opts = modeladmin.opts
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Redact selected identifications",
+        "opts": opts,
+        "app_label": opts.app_label,
+        "identifications": selected,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "action_name": "redact_selected",
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/identifications/identification/bulk_redact_confirmation.html", context)
+
+
+def _posted_ids(request) -> list:
+    """The ids the staff member confirmed, in order, whatever the changelist's filters say now."""
+    ids = (parse_uuid(value) for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+    return list(dict.fromkeys(pk for pk in ids if pk is not None))
+
+
+def _redact(request, ids, *, reason: str) -> None:
+    actor = Actor.staff(request.user)
+    redacted, already, missing = 0, 0, []
+    for identification_id in ids:
+        try:
+            if identification_redact(identification_id=identification_id, actor=actor, reason=reason):
+                redacted += 1
+            else:
+                already += 1
+        except IdentificationNotFound:
+            missing.append(str(identification_id))
+    summary = f"{redacted} redacted"
+    if already:
+        summary += f", {already} already redacted"
+    messages.success(request, f"{summary}.")
+    if missing:
+        messages.warning(request, f"Not found: {', '.join(missing)}.")

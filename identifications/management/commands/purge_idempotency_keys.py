@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from identifications.idempotency import idempotency_purge_expired
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete idempotency records older than their 24 hours, in batches. Safe to run repeatedly (e.g. hourly "
+        "from cron) and alongside the API: a request never replays an expired record anyway."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch-size", type=int, default=1000, help="Records deleted per statement (default: 1000)."
+        )
+
+    def handle(self, *args, batch_size, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        deleted = idempotency_purge_expired(batch_size=batch_size)
+        self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} expired idempotency records."))
