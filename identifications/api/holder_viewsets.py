@@ -62,6 +62,9 @@ class ScoringUnavailable(DomainError):
 
 
 class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
+    """The person's side: read the identification and present the document. Authenticated by the identification's
+    client secret (or, server to server, by the organization's API key)."""
+
     authentication_classes = [ClientSecretAuthentication, BearerAPIKeyAuthentication]
     permission_classes = [IsOrganizationKeyOrHolder]
     lookup_url_kwarg = "identification_id"

@@ -27,6 +27,8 @@ class RedactIdentityDocumentIdentificationRequest(StrictSerializer):
 
 
 class IdentityDocumentIdentificationRedactionViewSet(APIViewSet):
+    """Erase the person's data from an identification; its status, dates and history stay."""
+
     # The organization's key only: the holder's client secret dies with the redaction and may not trigger it.
     authentication_classes = [BearerAPIKeyAuthentication]
     permission_classes = [IsOrganizationAPIKey]

@@ -56,6 +56,8 @@ def parse_uuid(value: str, field: str) -> uuid.UUID:
 
 
 class IdentityDocumentIdentificationViewSet(APIViewSet):
+    """Identification with identity document administrative services, for the organization's back end."""
+
     authentication_classes = [BearerAPIKeyAuthentication]
     permission_classes = [IsOrganizationAPIKey]
     pagination_class = NewestFirstCursorPagination
