@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from identifications.models import Identification, IdentificationEvent
 
@@ -33,9 +34,9 @@ class Window:
 
 
 WINDOWS = (
-    Window("24h", "Last 24 hours", timedelta(hours=24)),
-    Window("7d", "Last 7 days", timedelta(days=7)),
-    Window("30d", "Last 30 days", timedelta(days=30)),
+    Window("24h", _("Last 24 hours"), timedelta(hours=24)),
+    Window("7d", _("Last 7 days"), timedelta(days=7)),
+    Window("30d", _("Last 30 days"), timedelta(days=30)),
 )
 WINDOWS_BY_KEY = {window.key: window for window in WINDOWS}
 DEFAULT_WINDOW = "7d"

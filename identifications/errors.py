@@ -1,4 +1,9 @@
-"""Domain errors: raised by services, turned into ErrorsResponse bodies by the API's one exception handler."""
+"""Domain errors: raised by services, turned into ErrorsResponse bodies by the API's one exception handler.
+
+Messages are translated when the error is raised, into the request's language (LocaleMiddleware activates it).
+"""
+
+from django.utils.translation import gettext
 
 
 class DomainError(Exception):
@@ -16,7 +21,7 @@ class IdentificationNotFound(DomainError):
     code = "not_found"
 
     def __init__(self):
-        super().__init__("No identification with this id exists in this organization.")
+        super().__init__(gettext("No identification with this id exists in this organization."))
 
 
 class IdentificationNotOpen(DomainError):
@@ -24,5 +29,8 @@ class IdentificationNotOpen(DomainError):
     code = "identification_not_open"
 
     def __init__(self, status: str):
-        super().__init__(f"The identification is {status}, not PENDING; only a PENDING identification can change.")
+        super().__init__(
+            gettext("The identification is %(status)s, not PENDING; only a PENDING identification can change.")
+            % {"status": status}
+        )
         self.status = status

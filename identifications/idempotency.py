@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 from identifications.errors import DomainError
 from identifications.models import IdempotencyRecord, Organization
@@ -48,7 +49,9 @@ class IdempotencyKeyInUse(DomainError):
     code = "idempotency_key_in_use"
 
     def __init__(self):
-        super().__init__("A request with this Idempotency-Key is still being processed; retry once it has finished.")
+        super().__init__(
+            gettext("A request with this Idempotency-Key is still being processed; retry once it has finished.")
+        )
 
 
 class IdempotencyKeyReused(DomainError):
@@ -58,8 +61,10 @@ class IdempotencyKeyReused(DomainError):
     def __init__(self, message: str = ""):
         super().__init__(
             message
-            or "This Idempotency-Key was already used for a different request (method, path or body); "
-            "use a new key for a new request."
+            or gettext(
+                "This Idempotency-Key was already used for a different request (method, path or body); "
+                "use a new key for a new request."
+            )
         )
 
 
@@ -81,9 +86,12 @@ class Replay:
 
 def validate_key(value: str) -> str:
     if len(value) > MAX_KEY_LENGTH:
-        raise InvalidIdempotencyKey(f"Ensure this header has no more than {MAX_KEY_LENGTH} characters.", "max_length")
+        raise InvalidIdempotencyKey(
+            gettext("Ensure this header has no more than %(max_length)s characters.") % {"max_length": MAX_KEY_LENGTH},
+            "max_length",
+        )
     if not PRINTABLE_ASCII.match(value):
-        raise InvalidIdempotencyKey("Must be 1 to 255 printable ASCII characters.", "invalid")
+        raise InvalidIdempotencyKey(gettext("Must be 1 to 255 printable ASCII characters."), "invalid")
     return value
 
 
@@ -185,7 +193,7 @@ def _replay(record: IdempotencyRecord) -> Replay:
         # running the request again could do it twice.
         logger.warning("idempotency record %s cannot be decrypted (SECRET_KEY rotated?)", record.pk)
         raise IdempotencyKeyReused(
-            "The response stored for this Idempotency-Key can no longer be replayed; use a new key."
+            gettext("The response stored for this Idempotency-Key can no longer be replayed; use a new key.")
         ) from None
     return Replay(status=record.response_status, content_type=record.response_content_type, body=body)
 

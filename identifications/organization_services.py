@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from identifications import key_cache
 from identifications.models import Organization, OrganizationAPIKey
@@ -44,7 +45,7 @@ def api_key_revoke(*, prefix: str) -> OrganizationAPIKey:
         try:
             api_key = OrganizationAPIKey.objects.select_for_update().get(prefix=prefix)
         except OrganizationAPIKey.DoesNotExist:
-            raise APIKeyNotFound(f"No API key has the prefix {prefix!r}.") from None
+            raise APIKeyNotFound(gettext("No API key has the prefix %(prefix)r.") % {"prefix": prefix}) from None
         if not api_key.revoked:
             api_key.revoked = True
             api_key.save(update_fields=["revoked"])

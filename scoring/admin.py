@@ -2,24 +2,39 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from scoring.checks import Check
 from scoring.models import Configuration
 
-CHECK_CHOICES = [(check.value, check.value.replace("_", " ").capitalize()) for check in Check]
-NAME_HELP = (
+CHECK_LABELS = {
+    Check.DOCUMENT_CONTROL_CHARACTER: _("Document control character"),
+    Check.DOCUMENT_NUMBER_MATCH: _("Document number match"),
+    Check.DOCUMENT_TYPE_MATCH: _("Document type match"),
+    Check.COUNTRY_MATCH: _("Country match"),
+    Check.NAME_MATCH: _("Name match"),
+    Check.DOCUMENT_NOT_EXPIRED: _("Document not expired"),
+    Check.MRZ_VALID: _("Mrz valid"),
+    Check.EVIDENCE_PRESENT: _("Evidence present"),
+}
+# A check added to scoring.checks without a label here is still offered, named after its value.
+CHECK_CHOICES = [(check.value, CHECK_LABELS.get(check, check.value.replace("_", " ").capitalize())) for check in Check]
+NAME_HELP = _(
     "LOW, MEDIUM and HIGH are the API's configuration_name values: clients send one to pick this configuration "
     "(a name added here becomes one more). The name cannot be changed once created."
 )
 
 
 class ConfigurationForm(forms.ModelForm):
-    name = forms.CharField(max_length=Configuration._meta.get_field("name").max_length, help_text=NAME_HELP)
+    name = forms.CharField(
+        max_length=Configuration._meta.get_field("name").max_length, label=_("Name"), help_text=NAME_HELP
+    )
     required_checks = forms.MultipleChoiceField(
         choices=CHECK_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Checks that must pass whatever the score.",
+        label=_("Required checks"),
+        help_text=_("Checks that must pass whatever the score."),
     )
 
     class Meta:
@@ -50,6 +65,6 @@ class ConfigurationAdmin(admin.ModelAdmin):
             return ("name", *self.readonly_fields)
         return self.readonly_fields
 
-    @admin.display(description="required checks")
+    @admin.display(description=_("required checks"))
     def required_checks_display(self, obj):
         return ", ".join(obj.required_checks) or "-"

@@ -4,49 +4,57 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from scoring.checks import Check
 
 
 class Provider(models.TextChoices):
-    INTERNAL = "INTERNAL", "Internal checks"
-    EXTERNAL = "EXTERNAL", "External scoring service"
+    INTERNAL = "INTERNAL", _("Internal checks")
+    EXTERNAL = "EXTERNAL", _("External scoring service")
 
 
 def validate_check_names(value):
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValidationError("Required checks must be a list of check names.")
+        raise ValidationError(gettext("Required checks must be a list of check names."))
     unknown = sorted(set(value) - {check.value for check in Check})
     if unknown:
         allowed = ", ".join(check.value for check in Check)
-        raise ValidationError(f"Unknown checks: {', '.join(unknown)}. Allowed: {allowed}.")
+        message = gettext("Unknown checks: %(unknown)s. Allowed: %(allowed)s.")
+        raise ValidationError(message % {"unknown": ", ".join(unknown), "allowed": allowed})
 
 
 class Configuration(models.Model):
     """A named assurance level (LOW, MEDIUM, HIGH) that says what it takes to pass an identification."""
 
-    name = models.CharField(max_length=20, unique=True)
-    description = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=20, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
     minimum_score = models.PositiveSmallIntegerField(
+        _("minimum score"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Score (0-100) an attempt needs to pass.",
+        help_text=_("Score (0-100) an attempt needs to pass."),
     )
     maximum_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"),
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Failed attempts after which the identification is rejected.",
+        help_text=_("Failed attempts after which the identification is rejected."),
     )
     required_checks = models.JSONField(
+        _("required checks"),
         default=list,
         blank=True,
         validators=[validate_check_names],
-        help_text="Checks that must pass whatever the score.",
+        help_text=_("Checks that must pass whatever the score."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["minimum_score", "name"]
+        verbose_name = _("configuration")
+        verbose_name_plural = _("configurations")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(minimum_score__lte=100), name="configuration_minimum_score_at_most_100"
@@ -71,28 +79,35 @@ class ScoringAttempt(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     identification = models.ForeignKey(
-        "identifications.Identification", on_delete=models.CASCADE, related_name="attempts"
+        "identifications.Identification",
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        verbose_name=_("identification"),
     )
-    number = models.PositiveSmallIntegerField(help_text="1 for the first attempt.")
-    provider = models.CharField(max_length=10, choices=Provider.choices)
-    score = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
-    passed = models.BooleanField()
-    checks = models.JSONField(default=list, help_text="[{name, passed, weight, reason}]")
-    evidence_metadata = models.JSONField(default=dict, blank=True, help_text="What was read off the document.")
+    number = models.PositiveSmallIntegerField(_("number"), help_text=_("1 for the first attempt."))
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(100)])
+    passed = models.BooleanField(_("passed"))
+    checks = models.JSONField(_("checks"), default=list, help_text=_("[{name, passed, weight, reason}]"))
+    evidence_metadata = models.JSONField(
+        _("evidence metadata"), default=dict, blank=True, help_text=_("What was read off the document.")
+    )
     # Stored through Django's storage API, never in the database.
-    evidence = models.FileField(upload_to=evidence_path, blank=True)
-    evidence_content_type = models.CharField(max_length=20, blank=True)
-    installation_id = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=200)
-    user_agent = models.CharField(max_length=500)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)
+    evidence_content_type = models.CharField(_("evidence content type"), max_length=20, blank=True)
+    installation_id = models.CharField(_("installation id"), max_length=200)
+    fingerprint = models.CharField(_("fingerprint"), max_length=200)
+    user_agent = models.CharField(_("user agent"), max_length=500)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("ip address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         ordering = ["identification", "number"]
-        permissions = [("view_evidence", "Can view the evidence images of scoring attempts")]
+        verbose_name = _("scoring attempt")
+        verbose_name_plural = _("scoring attempts")
+        permissions = [("view_evidence", _("Can view the evidence images of scoring attempts"))]
         constraints = [
             # Two racing validations can never both be attempt n.
             models.UniqueConstraint(fields=["identification", "number"], name="scoring_attempt_number_unique"),
@@ -100,4 +115,7 @@ class ScoringAttempt(models.Model):
         ]
 
     def __str__(self):
-        return f"attempt {self.number} of {self.identification_id}"
+        return gettext("attempt %(number)s of %(identification)s") % {
+            "number": self.number,
+            "identification": self.identification_id,
+        }

@@ -5,7 +5,8 @@ Shape and alphabet problems raise ``MRZError`` (the API turns them into a 400); 
 data about the document, so ``parse`` reports them in ``MRZ.invalid_fields`` instead of raising.
 
 Error messages name line numbers and positions only, never MRZ content, because they reach API
-responses and logs and the MRZ holds the person's number, names and dates.
+responses and logs and the MRZ holds the person's number, names and dates. They are English; each keeps its
+template and values so that the API can answer in the client's language.
 """
 
 import datetime
@@ -26,8 +27,22 @@ _WEIGHTS = (7, 3, 1)
 _ICAO_ONLY = {"D": "DE", "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB", "RKS": "XK"}
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for `makemessages` (which extracts this name) without making this module depend on Django."""
+    return message
+
+
 class MRZError(ValueError):
-    """The lines are not an MRZ of a supported shape."""
+    """The lines are not an MRZ of a supported shape.
+
+    str() is the English message; `template` (with %(name)s placeholders, in the translation catalogue) and
+    `params` let a caller translate it.
+    """
+
+    def __init__(self, template: str, **params):
+        super().__init__(template % params)
+        self.template = template
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,9 @@ def check_digit(value: str) -> str:
         elif "A" <= char <= "Z":
             number = ord(char) - ord("A") + 10
         else:
-            raise MRZError(f"position {index + 1} holds a character outside A-Z, 0-9 and '<'")
+            raise MRZError(
+                gettext_noop("position %(position)d holds a character outside A-Z, 0-9 and '<'"), position=index + 1
+            )
         total += number * _WEIGHTS[index % 3]
     return str(total % 10)
 
@@ -70,7 +87,7 @@ def _clean(lines: Sequence[str]) -> list[str]:
     if isinstance(lines, str):
         lines = lines.splitlines()
     if not all(isinstance(line, str) for line in lines):
-        raise MRZError("every MRZ line must be a string")
+        raise MRZError(gettext_noop("every MRZ line must be a string"))
     # OCR output and JSON payloads often carry stray surrounding whitespace; inner spaces stay errors.
     return [line.strip() for line in lines if line.strip()]
 
@@ -78,14 +95,27 @@ def _clean(lines: Sequence[str]) -> list[str]:
 def _validated(lines: Sequence[str]) -> tuple[str, list[str]]:
     cleaned = _clean(lines)
     if len(cleaned) not in _SHAPES:
-        raise MRZError(f"an MRZ has 3 lines of 30 characters (TD1) or 2 lines of 44 (TD3); got {len(cleaned)} lines")
+        raise MRZError(
+            gettext_noop("an MRZ has 3 lines of 30 characters (TD1) or 2 lines of 44 (TD3); got %(count)d lines"),
+            count=len(cleaned),
+        )
     fmt, length = _SHAPES[len(cleaned)]
     for number, line in enumerate(cleaned, start=1):
         if len(line) != length:
-            raise MRZError(f"line {number} has {len(line)} characters; a {fmt} MRZ line has {length}")
+            raise MRZError(
+                gettext_noop("line %(line)d has %(count)d characters; a %(format)s MRZ line has %(length)d"),
+                line=number,
+                count=len(line),
+                format=fmt,
+                length=length,
+            )
         match = _ALPHABET.match(line)
         if match.end() != len(line):
-            raise MRZError(f"line {number}, position {match.end() + 1} holds a character outside A-Z, 0-9 and '<'")
+            raise MRZError(
+                gettext_noop("line %(line)d, position %(position)d holds a character outside A-Z, 0-9 and '<'"),
+                line=number,
+                position=match.end() + 1,
+            )
     return fmt, cleaned
 
 

@@ -3,14 +3,15 @@ keys, document types, and the audit trail. Scoring configurations are in scoring
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from identifications.admin import events, identification, organization, reference
 from identifications.admin.dashboard import install as install_dashboard
 from identifications.admin.display import mask_document_number
 
-admin.site.site_header = "Identity-document identification"
-admin.site.site_title = "Identity-document identification"
-admin.site.index_title = "Back office"
+admin.site.site_header = _("Identity-document identification")
+admin.site.site_title = _("Identity-document identification")
+admin.site.index_title = _("Back office")
 # /admin/dashboard/, linked from the index (templates/admin/index.html).
 install_dashboard(admin.site)
 

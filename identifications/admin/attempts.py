@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from scoring.models import ScoringAttempt
 
@@ -23,7 +25,7 @@ VIEW_EVIDENCE_PERMISSION = "scoring.view_evidence"
 EVIDENCE_CONTENT_TYPES = frozenset({"image/png", "image/jpeg"})
 EVIDENCE_URL_NAME = "identifications_identification_attempt_evidence"
 # One line per check, readable without colour: "✘ name_matches failed, weight 20: <reason>".
-CHECK_ROW = '<span class="attempt-check check-{}" style="display:block">{} <strong>{}</strong> {}, weight {}{}</span>'
+CHECK_ROW = '<span class="attempt-check check-{}" style="display:block">{} <strong>{}</strong> {}{}</span>'
 
 
 def evidence_url(attempt) -> str:
@@ -45,8 +47,8 @@ class ScoringAttemptInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     show_change_link = False
-    verbose_name = "scoring attempt"
-    verbose_name_plural = "Scoring attempts"
+    verbose_name = _("scoring attempt")
+    verbose_name_plural = _("Scoring attempts")
 
     def get_fields(self, request, obj=None):
         if has_view_evidence_permission(request):
@@ -69,7 +71,7 @@ class ScoringAttemptInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="checks")
+    @admin.display(description=_("checks"))
     def checks_display(self, attempt):
         checks = [check for check in attempt.checks or [] if isinstance(check, dict)]
         if not checks:
@@ -83,15 +85,15 @@ class ScoringAttemptInline(admin.TabularInline):
             ),
         )
 
-    @admin.display(description="device")
+    @admin.display(description=_("device"))
     def device_display(self, attempt):
         located = attempt.latitude is not None and attempt.longitude is not None
         lines = (
-            ("installation", "installation id", attempt.installation_id),
-            ("fingerprint", "fingerprint", attempt.fingerprint),
-            ("user-agent", "user agent", attempt.user_agent),
-            ("location", "location (lat, lon)", f"{attempt.latitude}, {attempt.longitude}" if located else ""),
-            ("ip", "IP address", attempt.ip_address),
+            ("installation", gettext("installation id"), attempt.installation_id),
+            ("fingerprint", gettext("fingerprint"), attempt.fingerprint),
+            ("user-agent", gettext("user agent"), attempt.user_agent),
+            ("location", gettext("location (lat, lon)"), f"{attempt.latitude}, {attempt.longitude}" if located else ""),
+            ("ip", gettext("IP address"), attempt.ip_address),
         )
         return format_html(
             '<span class="attempt-device">{}</span>',
@@ -102,25 +104,27 @@ class ScoringAttemptInline(admin.TabularInline):
             ),
         )
 
-    @admin.display(description="evidence")
+    @admin.display(description=_("evidence"))
     def evidence_link(self, attempt):
         if not attempt.evidence:
-            return "none"
+            return gettext("none")
         return format_html(
-            '<a class="attempt-evidence" href="{}" target="_blank" rel="noopener noreferrer">View image</a>',
+            '<a class="attempt-evidence" href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
             evidence_url(attempt),
+            gettext("View image"),
         )
 
 
 def _check_row(check: dict) -> tuple:
     passed = bool(check.get("passed"))
     reason = check.get("reason")
+    # The reason was written by the scoring provider when the attempt was scored, and is shown as it was stored.
+    outcome = gettext("passed, weight %(weight)s") if passed else gettext("failed, weight %(weight)s")
     return (
         "passed" if passed else "failed",
         "✔" if passed else "✘",
         check.get("name", "?"),
-        "passed" if passed else "failed",
-        check.get("weight", "-"),
+        outcome % {"weight": check.get("weight", "-")},
         f": {reason}" if reason else "",
     )
 

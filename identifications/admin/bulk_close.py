@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from identifications.actors import Actor
 from identifications.admin.display import parse_uuid
@@ -14,7 +16,7 @@ from identifications.services import identification_close
 MAX_BULK_CLOSE = 500
 
 
-@admin.action(description="Close selected identifications", permissions=["close"])
+@admin.action(description=_("Close selected identifications"), permissions=["close"])
 def close_selected(modeladmin, request, queryset):
     if request.POST.get("post") == "yes":
         form = CloseReasonForm(request.POST)
@@ -25,12 +27,15 @@ def close_selected(modeladmin, request, queryset):
         form = CloseReasonForm()
     selected = list(queryset.select_related("organization")[: MAX_BULK_CLOSE + 1])
     if len(selected) > MAX_BULK_CLOSE:
-        messages.error(request, f"Select at most {MAX_BULK_CLOSE} identifications to close at once.")
+        messages.error(
+            request,
+            gettext("Select at most %(maximum)d identifications to close at once.") % {"maximum": MAX_BULK_CLOSE},
+        )
         return None
     opts = modeladmin.opts
     context = {
         **modeladmin.admin_site.each_context(request),
-        "title": "Close selected identifications",
+        "title": gettext("Close selected identifications"),
         "opts": opts,
         "app_label": opts.app_label,
         "identifications": selected,
@@ -57,12 +62,14 @@ def _close(request, ids, *, reason: str) -> None:
         except IdentificationNotOpen as error:
             skipped.append(f"{identification_id} ({error.status})")
         except IdentificationNotFound:
-            skipped.append(f"{identification_id} (not found)")
+            skipped.append(gettext("%(id)s (not found)") % {"id": identification_id})
         else:
             closed.append(identification_id)
-    summary = f"{len(closed)} closed"
+    summary = ngettext("%(count)d closed", "%(count)d closed", len(closed)) % {"count": len(closed)}
     if skipped:
-        summary += f", {len(skipped)} skipped"
+        summary += ", " + ngettext("%(count)d skipped", "%(count)d skipped", len(skipped)) % {"count": len(skipped)}
     messages.add_message(request, messages.WARNING if skipped else messages.SUCCESS, f"{summary}.")
     if skipped:
-        messages.warning(request, f"Skipped because they were not open: {', '.join(skipped)}.")
+        messages.warning(
+            request, gettext("Skipped because they were not open: %(skipped)s.") % {"skipped": ", ".join(skipped)}
+        )

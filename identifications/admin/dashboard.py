@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 
 from identifications.admin.display import STATUS_COLOURS
 from identifications.dashboard import CHART_SERIES, CREATED, STATUSES, WINDOWS, dashboard_get
@@ -23,13 +25,25 @@ DASHBOARD_PERMISSION = "identifications.view_identification"
 DASHBOARD_URL_NAME = "dashboard"
 WINDOW_PARAMETER = "window"
 
+# Counts of identifications ("3 verified"): a context of their own, since some languages inflect them unlike the
+# status names.
 SERIES_LABELS = {
-    CREATED: "Created",
-    Status.VERIFIED: "Verified",
-    Status.REJECTED: "Rejected",
-    Status.CLOSED: "Closed",
-    Status.EXPIRED: "Expired",
+    CREATED: pgettext_lazy("dashboard series", "Created"),
+    Status.VERIFIED: pgettext_lazy("dashboard series", "Verified"),
+    Status.REJECTED: pgettext_lazy("dashboard series", "Rejected"),
+    Status.CLOSED: pgettext_lazy("dashboard series", "Closed"),
+    Status.EXPIRED: pgettext_lazy("dashboard series", "Expired"),
 }
+# "3 verified": `SERIES_COUNTS[key] % {"count": 3}` picks the language's plural form.
+SERIES_COUNTS = {
+    CREATED: ngettext_lazy("%(count)d created", "%(count)d created", "count"),
+    Status.VERIFIED: ngettext_lazy("%(count)d verified", "%(count)d verified", "count"),
+    Status.REJECTED: ngettext_lazy("%(count)d rejected", "%(count)d rejected", "count"),
+    Status.CLOSED: ngettext_lazy("%(count)d closed", "%(count)d closed", "count"),
+    Status.EXPIRED: ngettext_lazy("%(count)d expired", "%(count)d expired", "count"),
+}
+# Django's date format ("05 Nov" in English): strftime's %b would name months in English whatever the language.
+DAY_FORMAT, DATE_FORMAT = "d M", "d M Y"
 # Creations have no status colour of their own; the others wear their status badge's colour.
 SERIES_COLOURS = {CREATED: "#1565c0", **STATUS_COLOURS}
 
@@ -106,19 +120,24 @@ def build_chart(activity) -> Chart:
     series = []
     for key in CHART_SERIES:
         values = activity.series[key]
-        label = SERIES_LABELS[key]
+        count = SERIES_COUNTS[key]
         points = [
-            ChartPoint(x(index), y(value), f"{day:%d %b}: {value} {label.lower()}")
+            ChartPoint(x(index), y(value), f"{format_date(day, DAY_FORMAT)}: {count % {'count': value}}")
             for index, (day, value) in enumerate(zip(days, values, strict=True))
         ]
-        series.append(ChartSeries(key, label, SERIES_COLOURS[key], sum(values), points))
+        series.append(ChartSeries(key, SERIES_LABELS[key], SERIES_COLOURS[key], sum(values), points))
 
     # Label the last day (today) and every fifth day back from it, so the labels never collide.
     last = len(days) - 1
-    x_ticks = [ChartTick(x(index), f"{days[index]:%d %b}") for index in range(last, -1, -X_LABEL_EVERY)][::-1]
+    labelled = reversed(range(last, -1, -X_LABEL_EVERY))
+    x_ticks = [ChartTick(x(index), format_date(days[index], DAY_FORMAT)) for index in labelled]
     y_ticks = [ChartTick(y(value), str(value)) for value in range(0, y_max + 1, y_step)]
-    totals = ", ".join(f"{item.total} {item.label.lower()}" for item in series)
-    description = f"Per day from {days[0]:%d %b %Y} to {days[-1]:%d %b %Y}: {totals}."
+    totals = ", ".join(SERIES_COUNTS[item.key] % {"count": item.total} for item in series)
+    description = gettext("Per day from %(first)s to %(last)s: %(totals)s.") % {
+        "first": format_date(days[0], DATE_FORMAT),
+        "last": format_date(days[-1], DATE_FORMAT),
+        "totals": totals,
+    }
     return Chart(
         CHART_WIDTH,
         CHART_HEIGHT,
@@ -144,7 +163,7 @@ def dashboard_view(request, *, site):
     activity = dashboard.activity
     context = {
         **site.each_context(request),
-        "title": "Dashboard",
+        "title": gettext("Dashboard"),
         "dashboard": dashboard,
         "windows": WINDOWS,
         "window_parameter": WINDOW_PARAMETER,

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.display import parse_uuid
 from identifications.admin.pagination import BoundedCountPaginator
@@ -14,7 +15,7 @@ class IdentificationEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "identification_link", "from_status", "to_status", "actor_type", "actor", "reason")
     list_filter = ("actor_type", "to_status")
     search_fields = ("identification__id", "actor")
-    search_help_text = "An identification id, or an actor (exact: API key prefix, staff username, command)."
+    search_help_text = _("An identification id, or an actor (exact: API key prefix, staff username, command).")
     # The primary key follows insertion order and is indexed; created_at alone is not.
     ordering = ("-id",)
     list_per_page = 50
@@ -43,7 +44,7 @@ class IdentificationEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="identification")
+    @admin.display(description=_("identification"))
     def identification_link(self, obj):
         # From the foreign key column: no join, no query per row.
         url = reverse("admin:identifications_identification_change", args=[obj.identification_id])

@@ -2,12 +2,14 @@
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class OrganizationSlugFilter(admin.ListFilter):
     """Filter by organization slug typed in a box, instead of one link per organization in the sidebar."""
 
-    title = "organization"
+    title = _("organization")
     parameter_name = "organization"
     template = "admin/identifications/organization_filter.html"
 
@@ -45,7 +47,7 @@ class OrganizationSlugFilter(admin.ListFilter):
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "All",
+            "display": gettext("All"),
             "value": self.value() or "",
             "kept": kept,
             "parameter_name": self.parameter_name,
@@ -55,16 +57,16 @@ class OrganizationSlugFilter(admin.ListFilter):
 class OutcomeFilter(admin.SimpleListFilter):
     """By the latest attempt's result (Identification.result, kept up to date by validate): no join, no count."""
 
-    title = "outcome"
+    title = _("outcome")
     parameter_name = "outcome"
 
     PASSED, FAILED, NO_ATTEMPT = "passed", "failed", "none"
 
     def lookups(self, request, model_admin):
         return [
-            (self.PASSED, "Latest attempt passed"),
-            (self.FAILED, "Latest attempt failed"),
-            (self.NO_ATTEMPT, "No attempt yet"),
+            (self.PASSED, _("Latest attempt passed")),
+            (self.FAILED, _("Latest attempt failed")),
+            (self.NO_ATTEMPT, _("No attempt yet")),
         ]
 
     def queryset(self, request, queryset):

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin import widgets
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from identifications.models import OrganizationAPIKey
 
@@ -17,26 +18,28 @@ class CloseReasonForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="Why the identification is closed by hand; kept in its history. At most 500 characters.",
+        label=_("Reason"),
+        help_text=_("Why the identification is closed by hand; kept in its history. At most 500 characters."),
     )
 
 
 class IssueAPIKeyForm(forms.Form):
     name = forms.CharField(
         max_length=OrganizationAPIKey._meta.get_field("name").max_length,
-        help_text="What the key is for, e.g. “production backend”. The key itself is shown once.",
+        label=_("Name"),
+        help_text=_("What the key is for, e.g. “production backend”. The key itself is shown once."),
     )
     expiry_date = forms.SplitDateTimeField(
         required=False,
         widget=widgets.AdminSplitDateTime,
-        label="Expires",
-        help_text="Leave empty for a key that does not expire (UTC).",
+        label=_("Expires"),
+        help_text=_("Leave empty for a key that does not expire (UTC)."),
     )
 
     def clean_expiry_date(self):
         expiry_date = self.cleaned_data["expiry_date"]
         if expiry_date is not None and expiry_date <= timezone.now():
-            raise forms.ValidationError("The expiry must be in the future.")
+            raise forms.ValidationError(_("The expiry must be in the future."))
         return expiry_date
 
 
@@ -53,7 +56,9 @@ class OrganizationForm(forms.ModelForm):
         if scheme == "https" or (scheme == "http" and settings.DEBUG):
             return url
         raise forms.ValidationError(
-            "The scoring URL must start with https://: attempts carry personal data and the evidence image. "
-            "(http:// is accepted only with DEBUG on, for a local scoring service.)",
+            _(
+                "The scoring URL must start with https://: attempts carry personal data and the evidence image. "
+                "(http:// is accepted only with DEBUG on, for a local scoring service.)"
+            ),
             code="https_required",
         )

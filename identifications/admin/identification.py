@@ -8,6 +8,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from identifications.actors import Actor
 from identifications.admin.attempts import EVIDENCE_URL_NAME, ScoringAttemptInline, evidence_view
@@ -39,8 +41,8 @@ class IdentificationEventInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     show_change_link = False
-    verbose_name = "event"
-    verbose_name_plural = "History"
+    verbose_name = _("event")
+    verbose_name_plural = _("History")
 
     def has_view_permission(self, request, obj=None):
         # Whoever may see an identification may see how it got there.
@@ -82,7 +84,7 @@ class IdentificationAdmin(admin.ModelAdmin):
     )
     # Searched by get_search_results below; listed so the changelist shows its search box.
     search_fields = ("id", "name", "last_name", "document_number")
-    search_help_text = "An identification id, a document number (exact; spaces and hyphens are ignored), or a name."
+    search_help_text = _("An identification id, a document number (exact; spaces and hyphens are ignored), or a name.")
     ordering = ("-created_at",)
     list_per_page = 50
     # The table is huge: no COUNT(*) of the whole table, no facet counts.
@@ -94,9 +96,9 @@ class IdentificationAdmin(admin.ModelAdmin):
     inlines = [IdentificationEventInline, ScoringAttemptInline]
     fieldsets = (
         (None, {"fields": ("id", "organization", "status_display", "configuration", "scoring_provider")}),
-        ("Person", {"fields": ("name", "last_name", "document_type", "document_number", "document_country")}),
-        ("Scoring", {"fields": ("attempts_used", "result")}),
-        ("Dates", {"fields": ("created_at", "updated_at", "expires_at", "closed_at", "close_reason")}),
+        (_("Person"), {"fields": ("name", "last_name", "document_type", "document_number", "document_country")}),
+        (_("Scoring"), {"fields": ("attempts_used", "result")}),
+        (_("Dates"), {"fields": ("created_at", "updated_at", "expires_at", "closed_at", "close_reason")}),
     )
     readonly_fields = (
         "id",
@@ -137,22 +139,22 @@ class IdentificationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj):
         if obj.status == Identification.Status.PENDING and obj.expires_at <= timezone.now():
             return status_badge(
                 obj.status,
-                f"{obj.get_status_display()} (past expiry)",
-                title="Past its expiry: it will be persisted as EXPIRED by the next read or expiry run.",
+                gettext("%(status)s (past expiry)") % {"status": obj.get_status_display()},
+                title=gettext("Past its expiry: it will be persisted as EXPIRED by the next read or expiry run."),
             )
         return status_badge(obj.status, obj.get_status_display())
 
-    @admin.display(description="document number")
+    @admin.display(description=_("document number"))
     def masked_document_number(self, obj):
         return mask_document_number(obj.document_number)
 
     # Not sortable: attempts_used has no index, and sorting the whole table by it would read all of it.
-    @admin.display(description="attempts")
+    @admin.display(description=_("attempts"))
     def attempts(self, obj):
         return obj.attempts_used
 
@@ -212,7 +214,11 @@ class IdentificationAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         detail_url = reverse("admin:identifications_identification_change", args=[identification.pk])
         if not identification.is_open:
-            messages.error(request, f"Identification {identification.pk} is {identification.status}, not PENDING.")
+            messages.error(
+                request,
+                gettext("Identification %(id)s is %(status)s, not PENDING.")
+                % {"id": identification.pk, "status": identification.status},
+            )
             return HttpResponseRedirect(detail_url)
         form = CloseReasonForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
@@ -223,16 +229,20 @@ class IdentificationAdmin(admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except IdentificationNotOpen as error:
-                messages.error(request, f"Identification {identification.pk} was not closed: {error.message}")
+                messages.error(
+                    request,
+                    gettext("Identification %(id)s was not closed: %(error)s")
+                    % {"id": identification.pk, "error": error.message},
+                )
             except IdentificationNotFound:
-                messages.error(request, f"Identification {identification.pk} no longer exists.")
+                messages.error(request, gettext("Identification %(id)s no longer exists.") % {"id": identification.pk})
                 return HttpResponseRedirect(reverse("admin:identifications_identification_changelist"))
             else:
-                messages.success(request, f"Identification {identification.pk} closed.")
+                messages.success(request, gettext("Identification %(id)s closed.") % {"id": identification.pk})
             return HttpResponseRedirect(detail_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Close identification",
+            "title": gettext("Close identification"),
             "subtitle": str(identification.pk),
             "opts": self.opts,
             "app_label": self.opts.app_label,

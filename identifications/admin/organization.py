@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.forms import IssueAPIKeyForm, OrganizationForm
 from identifications.models import Organization
@@ -37,7 +39,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_select_related = ("default_configuration",)
     # An API key prefix (as seen in the audit trail's actor) finds its organization.
     search_fields = ("slug", "name", "api_keys__prefix__exact")
-    search_help_text = "A slug, a name, or an API key prefix (exact)."
+    search_help_text = _("A slug, a name, or an API key prefix (exact).")
     fields = (
         "slug",
         "name",
@@ -137,7 +139,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         context = self._context(
             request,
             organization,
-            title=f"Issue an API key for {organization}",
+            title=gettext("Issue an API key for %(organization)s") % {"organization": organization},
             form=form,
             media=self.media + form.media,
             raw_key=raw_key,
@@ -155,13 +157,18 @@ class OrganizationAdmin(admin.ModelAdmin):
         detail_url = reverse("admin:identifications_organization_change", args=[organization.pk])
         if request.method == "POST":
             if key["revoked"]:
-                messages.info(request, f"API key {prefix} was already revoked.")
+                messages.info(request, gettext("API key %(prefix)s was already revoked.") % {"prefix": prefix})
             else:
                 api_key_revoke(prefix=prefix)
                 self.log_change(request, organization, f"Revoked API key {prefix} ({key['name']}).")
-                messages.success(request, f"API key {prefix} revoked: it no longer authenticates any request.")
+                messages.success(
+                    request,
+                    gettext("API key %(prefix)s revoked: it no longer authenticates any request.") % {"prefix": prefix},
+                )
             return HttpResponseRedirect(detail_url)
-        context = self._context(request, organization, title=f"Revoke API key {prefix}", key=key)
+        context = self._context(
+            request, organization, title=gettext("Revoke API key %(prefix)s") % {"prefix": prefix}, key=key
+        )
         return TemplateResponse(request, "admin/identifications/organization/revoke_api_key.html", context)
 
     def rotate_scoring_secret_view(self, request, object_id):
@@ -174,7 +181,9 @@ class OrganizationAdmin(admin.ModelAdmin):
             try:
                 secret = scoring_secret_rotate(organization=organization).decode("ascii")
             except ScoringSecretRotationConflict:
-                messages.error(request, "Someone else rotated the scoring signing secret at the same time. Try again.")
+                messages.error(
+                    request, gettext("Someone else rotated the scoring signing secret at the same time. Try again.")
+                )
                 return HttpResponseRedirect(detail_url)
             version = organization.scoring_secret_version
             self.log_change(request, organization, f"Rotated the scoring signing secret (now version {version}).")
@@ -182,7 +191,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         context = self._context(
             request,
             organization,
-            title=f"Rotate the scoring signing secret of {organization}",
+            title=gettext("Rotate the scoring signing secret of %(organization)s") % {"organization": organization},
             secret=secret,
             signature_header=SIGNATURE_HEADER,
         )

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from identifications.actors import Actor
 from identifications.admin.display import parse_uuid
@@ -19,8 +21,11 @@ class RedactReasonForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="Why the personal data is erased (e.g. the person's erasure request); kept in the history. "
-        "At most 500 characters.",
+        label=_("Reason"),
+        help_text=_(
+            "Why the personal data is erased (e.g. the person's erasure request); kept in the history. "
+            "At most 500 characters."
+        ),
     )
 
 
@@ -28,7 +33,7 @@ def has_redact_permission(request) -> bool:
     return request.user.has_perm(REDACT_PERMISSION)
 
 
-@admin.action(description="Redact selected identifications", permissions=["redact"])
+@admin.action(description=_("Redact selected identifications"), permissions=["redact"])
 def redact_selected(modeladmin, request, queryset):
     if request.POST.get("post") == "yes":
         form = RedactReasonForm(request.POST)
@@ -39,12 +44,15 @@ def redact_selected(modeladmin, request, queryset):
         form = RedactReasonForm()
     selected = list(queryset.select_related("organization")[: MAX_BULK_REDACT + 1])
     if len(selected) > MAX_BULK_REDACT:
-        messages.error(request, f"Select at most {MAX_BULK_REDACT} identifications to redact at once.")
+        messages.error(
+            request,
+            gettext("Select at most %(maximum)d identifications to redact at once.") % {"maximum": MAX_BULK_REDACT},
+        )
         return None
     opts = modeladmin.opts
     context = {
         **modeladmin.admin_site.each_context(request),
-        "title": "Redact selected identifications",
+        "title": gettext("Redact selected identifications"),
         "opts": opts,
         "app_label": opts.app_label,
         "identifications": selected,
@@ -73,9 +81,11 @@ def _redact(request, ids, *, reason: str) -> None:
                 already += 1
         except IdentificationNotFound:
             missing.append(str(identification_id))
-    summary = f"{redacted} redacted"
+    summary = ngettext("%(count)d redacted", "%(count)d redacted", redacted) % {"count": redacted}
     if already:
-        summary += f", {already} already redacted"
+        summary += ", " + ngettext("%(count)d already redacted", "%(count)d already redacted", already) % {
+            "count": already
+        }
     messages.success(request, f"{summary}.")
     if missing:
-        messages.warning(request, f"Not found: {', '.join(missing)}.")
+        messages.warning(request, gettext("Not found: %(ids)s.") % {"ids": ", ".join(missing)})

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -24,14 +25,14 @@ class BearerAPIKeyAuthentication(BaseAuthentication):
         keyword, _, key = header.partition(" ")
         key = key.strip()
         if keyword.lower() != KEYWORD.lower() or not KEY_SHAPE.match(key):
-            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <API key>'.")
+            raise exceptions.AuthenticationFailed(gettext("The Authorization header must be 'Bearer <API key>'."))
         # The row comes from a cache of a few seconds (identifications.key_cache); the secret is checked every time.
         api_key = key_cache.usable_key(key.partition(".")[0])
         if api_key is None or not api_key.is_valid(key):
-            raise exceptions.AuthenticationFailed("The API key is not valid.")
+            raise exceptions.AuthenticationFailed(gettext("The API key is not valid."))
         now = timezone.now()
         if not api_key.is_usable(now):
-            raise exceptions.AuthenticationFailed("The API key has expired.")
+            raise exceptions.AuthenticationFailed(gettext("The API key has expired."))
         if _touch(api_key, now):
             key_cache.remember(api_key)
         # There is no user behind an API key: the organization acts through its key.

@@ -6,6 +6,8 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, viewsets
@@ -18,6 +20,14 @@ from identifications.api.throttling import CredentialRateThrottle, parse_rate
 from identifications.models import OrganizationAPIKey
 
 logger = logging.getLogger("identifications.api")
+
+# One sentence per API_RATE_LIMIT unit, so that each language can say "per minute" its own way.
+THROTTLED_MESSAGES = {
+    "second": _("Too many requests: the limit is %(limit)d per second."),
+    "minute": _("Too many requests: the limit is %(limit)d per minute."),
+    "hour": _("Too many requests: the limit is %(limit)d per hour."),
+    "day": _("Too many requests: the limit is %(limit)d per day."),
+}
 
 
 class _ReplayStoredResponse(Exception):
@@ -80,11 +90,11 @@ class APIViewSet(viewsets.GenericViewSet):
 
     def permission_denied(self, request, message=None, code=None):
         # The contract knows no 403: every authorization failure is a 401.
-        raise exceptions.AuthenticationFailed(message or "Not authorized.")
+        raise exceptions.AuthenticationFailed(message or gettext("Not authorized."))
 
     def throttled(self, request, wait):
         rate = parse_rate(settings.API_RATE_LIMIT)
-        raise exceptions.Throttled(wait, detail=f"Too many requests: the limit is {rate.limit} per {rate.unit}.")
+        raise exceptions.Throttled(wait, detail=THROTTLED_MESSAGES[rate.unit] % {"limit": rate.limit})
 
     def initial(self, request, *args, **kwargs):
         # Authentication, permissions and the rate limit first: a 401 or a 429 claims no key.
@@ -146,7 +156,7 @@ class APIViewSet(viewsets.GenericViewSet):
         limit = getattr(self, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
         raw = django_request.read(limit + 1)
         if len(raw) > limit:
-            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+            raise RequestTooLarge(gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit})
         django_request._body = raw
         django_request._stream = io.BytesIO(raw)
         return raw
@@ -157,7 +167,7 @@ def _organization(credential):
         return credential.organization
     if isinstance(credential, HolderCredential):
         return credential.identification.organization
-    raise exceptions.NotAuthenticated("Authentication credentials were not provided.")
+    raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
 
 
 def _record(claim: idempotency.Claim, response, *, subject: str) -> None:

@@ -5,6 +5,7 @@ import traceback
 
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
@@ -51,7 +52,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return errors_response(exc.status_code, [error(exc.code, exc.message, exc.field)])
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found.")
+        exc = exceptions.NotFound(gettext("Not found."))
     if isinstance(exc, exceptions.PermissionDenied):
         # The contract knows no 403: every authorization failure is a 401.
         exc = exceptions.AuthenticationFailed(exc.detail)
@@ -70,7 +71,7 @@ def exception_handler(exc, context):
         logger.error("database unavailable: %s", type(exc).__name__, extra={"path": _path(request)})
         return errors_response(
             503,
-            [error("service_unavailable", "The service is temporarily unavailable. Try again shortly.")],
+            [error("service_unavailable", gettext("The service is temporarily unavailable. Try again shortly."))],
             {"Retry-After": "5"},
         )
     log_unexpected(exc, _path(request))
@@ -90,7 +91,7 @@ def internal_error_response() -> JsonResponse:
         [
             error(
                 "internal_error",
-                "An unexpected error occurred. Quote the X-Request-ID header when reporting it.",
+                gettext("An unexpected error occurred. Quote the X-Request-ID header when reporting it."),
             )
         ],
     )
@@ -102,7 +103,7 @@ def _path(request) -> str:
 
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /v1/ answer an ErrorsResponse, not Django's HTML page."""
-    return errors_response(404, [error("not_found", "No API endpoint matches this path.")])
+    return errors_response(404, [error("not_found", gettext("No API endpoint matches this path."))])
 
 
 def server_error(request, *args, **kwargs):

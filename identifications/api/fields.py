@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import isodate
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -27,8 +29,8 @@ class StrictCharField(serializers.CharField):
     """
 
     default_error_messages = {
-        "invalid": "Must be a string.",
-        "control_characters_not_allowed": "Must not contain control characters.",
+        "invalid": _("Must be a string."),
+        "control_characters_not_allowed": _("Must not contain control characters."),
     }
 
     def __init__(self, **kwargs):
@@ -64,8 +66,8 @@ class CountryCodeField(StrictCharField):
     """An assigned ISO 3166-1 alpha-2 code, upper case."""
 
     default_error_messages = {
-        "invalid": "Must be an ISO 3166-1 alpha-2 code in upper case, such as ES.",
-        "invalid_choice": "{code} is not an assigned ISO 3166-1 country code.",
+        "invalid": _("Must be an ISO 3166-1 alpha-2 code in upper case, such as ES."),
+        "invalid_choice": _("{code} is not an assigned ISO 3166-1 country code."),
     }
 
     def __init__(self, **kwargs):
@@ -90,9 +92,9 @@ class DurationField(StrictCharField):
     """An ISO-8601 duration (`P7D`, `PT12H`), turned into the timedelta it spans from the request's `now`."""
 
     default_error_messages = {
-        "invalid": "Must be an ISO-8601 duration such as P7D or PT12H.",
-        "min_value": "Must be at least {minimum}.",
-        "max_value": "Must be at most {maximum}.",
+        "invalid": _("Must be an ISO-8601 duration such as P7D or PT12H."),
+        "min_value": _("Must be at least {minimum}."),
+        "max_value": _("Must be at most {maximum}."),
     }
 
     MAX_TEXT_LENGTH = 64
@@ -181,7 +183,7 @@ class StrictSerializer(serializers.Serializer):
         unknown = {}
         if isinstance(data, Mapping):
             unknown = {
-                str(key): [ErrorDetail("Unknown field.", code="unknown_field")]
+                str(key): [ErrorDetail(gettext("Unknown field."), code="unknown_field")]
                 for key in data
                 if key not in self.fields or self.fields[key].read_only
             }

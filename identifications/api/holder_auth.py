@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
@@ -27,14 +28,14 @@ class ClientSecretAuthentication(BearerAPIKeyAuthentication):
         if keyword.lower() != KEYWORD.lower() or not looks_like_client_secret(token):
             return None
         if len(token) > MAX_SECRET_LENGTH:
-            raise exceptions.AuthenticationFailed("The client secret is not valid.")
+            raise exceptions.AuthenticationFailed(gettext("The client secret is not valid."))
         identification = (
             Identification.objects.select_related("organization", "document_type", "configuration")
             .filter(client_secret_hash=hash_client_secret(token))
             .first()
         )
         if identification is None:
-            raise exceptions.AuthenticationFailed("The client secret is not valid.")
+            raise exceptions.AuthenticationFailed(gettext("The client secret is not valid."))
         return (None, HolderCredential(identification))
 
 
@@ -46,7 +47,7 @@ class IsOrganizationKeyOrHolder(BasePermission):
         org_id = view.kwargs.get("org_id")
         if isinstance(credential, OrganizationAPIKey):
             if credential.organization.slug != org_id:
-                raise exceptions.AuthenticationFailed("The API key is not valid for this organization.")
+                raise exceptions.AuthenticationFailed(gettext("The API key is not valid for this organization."))
             return True
         if isinstance(credential, HolderCredential):
             identification = credential.identification
@@ -54,8 +55,10 @@ class IsOrganizationKeyOrHolder(BasePermission):
                 identification.organization.slug != org_id
                 or str(identification.pk) != str(view.kwargs.get(view.lookup_url_kwarg, "")).lower()
             ):
-                raise exceptions.AuthenticationFailed("The client secret is not valid for this identification.")
+                raise exceptions.AuthenticationFailed(
+                    gettext("The client secret is not valid for this identification.")
+                )
             if identification.expires_at <= timezone.now():
-                raise exceptions.AuthenticationFailed("The client secret has expired with its identification.")
+                raise exceptions.AuthenticationFailed(gettext("The client secret has expired with its identification."))
             return True
-        raise exceptions.NotAuthenticated("Authentication credentials were not provided.")
+        raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))

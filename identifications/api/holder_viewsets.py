@@ -1,6 +1,7 @@
 """The holder-side family: retrieve an identification and validate it (one scoring attempt)."""
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -119,6 +120,6 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
             )
         except ScoringProviderUnavailable as error:
             raise ScoringUnavailable(
-                "The scoring provider did not answer; the attempt was not counted. Try again shortly."
+                gettext("The scoring provider did not answer; the attempt was not counted. Try again shortly.")
             ) from error
         return Response(status=status.HTTP_204_NO_CONTENT)

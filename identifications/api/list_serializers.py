@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from identifications.api.fields import StrictCharField, StrictDateTimeField, StrictSerializer
@@ -18,5 +19,5 @@ class IdentificationListQuery(StrictSerializer):
     def validate(self, attrs):
         after, before = attrs.get("created_after"), attrs.get("created_before")
         if after and before and after >= before:
-            raise serializers.ValidationError({"created_before": "Must be later than created_after."})
+            raise serializers.ValidationError({"created_before": gettext("Must be later than created_after.")})
         return attrs

@@ -3,6 +3,7 @@ import binascii
 from datetime import datetime
 from urllib import parse
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.pagination import Cursor, CursorPagination
 
@@ -10,7 +11,7 @@ CURSOR_KEYS = {"o", "r", "p"}
 
 
 def invalid_cursor() -> serializers.ValidationError:
-    return serializers.ValidationError({"cursor": ["Invalid cursor: use the next or previous URL as given."]})
+    return serializers.ValidationError({"cursor": [gettext("Invalid cursor: use the next or previous URL as given.")]})
 
 
 class NewestFirstCursorPagination(CursorPagination):

@@ -3,6 +3,8 @@
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.parsers import BaseParser
 
@@ -10,20 +12,20 @@ from rest_framework.parsers import BaseParser
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
 
 
 def _reject_duplicate_keys(pairs):
     seen = {}
     for key, value in pairs:
         if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
+            raise ValueError(gettext("duplicate key %(key)r") % {"key": key})
         seen[key] = value
     return seen
 
 
 def _reject_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
+    raise ValueError(gettext("%(name)s is not valid JSON") % {"name": name})
 
 
 def loads_strict(text: str):
@@ -48,14 +50,16 @@ class StrictJSONParser(BaseParser):
         limit = getattr(view, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
         raw = stream.read(limit + 1)
         if len(raw) > limit:
-            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+            raise RequestTooLarge(gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit})
         try:
             return loads_strict(raw.decode("utf-8"))
         except (ValueError, RecursionError) as error:
             # RecursionError: thousands of nested arrays; ValueError covers bad UTF-8 and bad JSON.
-            raise exceptions.ParseError(f"The request body is not valid JSON: {_short(error)}.") from None
+            raise exceptions.ParseError(
+                gettext("The request body is not valid JSON: %(error)s.") % {"error": _short(error)}
+            ) from None
 
 
 def _short(error: Exception) -> str:
     # json's messages carry positions, never the document itself; keep them short for the response.
-    return str(error).split("\n")[0][:200] if not isinstance(error, RecursionError) else "nested too deeply"
+    return str(error).split("\n")[0][:200] if not isinstance(error, RecursionError) else gettext("nested too deeply")

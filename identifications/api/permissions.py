@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
@@ -14,7 +15,7 @@ class IsOrganizationAPIKey(BasePermission):
     def has_permission(self, request, view):
         api_key = request.auth
         if not isinstance(api_key, OrganizationAPIKey):
-            raise exceptions.NotAuthenticated("Authentication credentials were not provided.")
+            raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
         if api_key.organization.slug != view.kwargs.get("org_id"):
-            raise exceptions.AuthenticationFailed("The API key is not valid for this organization.")
+            raise exceptions.AuthenticationFailed(gettext("The API key is not valid for this organization."))
         return True

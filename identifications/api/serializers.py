@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -18,7 +20,9 @@ DEFAULT_EXPIRES_IN = timedelta(days=30)
 
 def invalid_choice(value, allowed) -> serializers.ValidationError:
     return serializers.ValidationError(
-        f'"{value}" is not a valid choice. Allowed values: {", ".join(allowed)}.', code="invalid_choice"
+        gettext('"%(value)s" is not a valid choice. Allowed values: %(allowed)s.')
+        % {"value": value, "allowed": ", ".join(allowed)},
+        code="invalid_choice",
     )
 
 
@@ -47,7 +51,7 @@ class ChoiceOfField(StrictCharField):
 
 
 class StrictChoiceField(serializers.ChoiceField):
-    default_error_messages = {"invalid_choice": '"{input}" is not a valid choice. Allowed values: {allowed}.'}
+    default_error_messages = {"invalid_choice": _('"{input}" is not a valid choice. Allowed values: {allowed}.')}
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or data not in self.choices:
@@ -76,13 +80,19 @@ class IdentityDocumentInput(StrictSerializer):
         number = normalise_document_number(attrs["document_number"])
         if not document_type.number_matches(number):
             raise serializers.ValidationError(
-                {"document_number": f"Does not match the {document_type.code} format {document_type.number_pattern}."}
+                {
+                    "document_number": gettext("Does not match the %(type)s format %(pattern)s.")
+                    % {"type": document_type.code, "pattern": document_type.number_pattern}
+                }
             )
         country = attrs.get("country")
         issuing = document_type.country.code or None
         if issuing and country and country != issuing:
             raise serializers.ValidationError(
-                {"country": f"A {document_type.code} is issued by {issuing}; got {country}."}
+                {
+                    "country": gettext("A %(type)s is issued by %(issuing)s; got %(country)s.")
+                    % {"type": document_type.code, "issuing": issuing, "country": country}
+                }
             )
         return {
             "document_type": document_type,
@@ -112,8 +122,8 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
         required=False,
         minimum=MIN_EXPIRES_IN,
         maximum=MAX_EXPIRES_IN,
-        minimum_label="1 minute (PT1M)",
-        maximum_label="30 days (P30D)",
+        minimum_label=_("1 minute (PT1M)"),
+        maximum_label=_("30 days (P30D)"),
         help_text="ISO-8601 duration from now, between PT1M and P30D; P30D when absent.",
     )
     scoring = ScoringInput(required=False, allow_null=True)
@@ -125,15 +135,13 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
         if configuration is None:
             # Only when staff deleted the default configuration: say so rather than fail later.
             raise serializers.ValidationError(
-                {"configuration_name": "This organization has no default configuration; name one."},
+                {"configuration_name": gettext("This organization has no default configuration; name one.")},
                 code="required",
             )
         provider = (attrs.get("scoring") or {}).get("provider", Provider.INTERNAL)
         if provider == Provider.EXTERNAL and not organization.scoring_url:
-            raise serializers.ValidationError(
-                {"scoring": {"provider": "EXTERNAL scoring needs the organization's scoring URL; ask its staff."}},
-                code="invalid",
-            )
+            message = gettext("EXTERNAL scoring needs the organization's scoring URL; ask its staff.")
+            raise serializers.ValidationError({"scoring": {"provider": message}}, code="invalid")
         document = attrs.get("identity_document") or {}
         return {
             "name": attrs.get("name"),

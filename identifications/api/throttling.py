@@ -132,7 +132,13 @@ class RateLimitDatabaseCache(DatabaseCache):
         quote_name = connection.ops.quote_name
         table, cache_key, value_column = quote_name(self._table), quote_name("cache_key"), quote_name("value")
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        # A counter needs no durability: losing the last few increments in a crash lets a client through a little
+        # early. Without waiting for the WAL flush, the commit releases the row lock at once instead of after an
+        # fsync, which every request of the same key queues behind (BENCHMARKS.md). Only in our own transaction.
+        asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic(using=db), connection.cursor() as cursor:
+            if asynchronous:
+                cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute(
                 f"SELECT {value_column}, {quote_name('expires')} FROM {table} WHERE {cache_key} = %s{lock}", [key]
             )

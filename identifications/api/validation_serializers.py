@@ -6,6 +6,8 @@ import io
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
@@ -37,9 +39,9 @@ class EvidenceField(StrictCharField):
     """A base64 PNG or JPEG. The type is read from the bytes (Pillow parses the header), never trusted."""
 
     default_error_messages = {
-        "invalid_base64": "Must be base64-encoded image bytes.",
-        "too_large": "The image is larger than {limit} bytes.",
-        "invalid_image": "Must be a PNG or JPEG image.",
+        "invalid_base64": _("Must be base64-encoded image bytes."),
+        "too_large": _("The image is larger than {limit} bytes."),
+        "invalid_image": _("Must be a PNG or JPEG image."),
     }
 
     def to_internal_value(self, data):
@@ -87,11 +89,13 @@ class MRZLinesField(serializers.ListField):
         lines = super().to_internal_value(data)
         if any(not line.strip() for line in lines):
             # The MRZ reader would drop a blank line and read [" ", TD3, TD3] as a TD3: each line counts.
-            raise serializers.ValidationError("An MRZ line must not be blank.", code="blank")
+            raise serializers.ValidationError(gettext("An MRZ line must not be blank."), code="blank")
         try:
             validate_lines(lines)
         except MRZError as error:
-            raise serializers.ValidationError(str(error), code="invalid") from None
+            # scoring.mrz marks its English templates for the catalogue: answer in the request's language.
+            message = gettext(error.template) % error.params
+            raise serializers.ValidationError(message, code="invalid") from None
         return tuple(lines)
 
 
@@ -125,8 +129,8 @@ class EvidenceMetadataField(serializers.Field):
     (a oneOf of both) is in identifications/api/schema.py."""
 
     default_error_messages = {
-        "invalid_json": "Must be an object or a string holding a JSON object.",
-        "too_long": "Is too long.",
+        "invalid_json": _("Must be an object or a string holding a JSON object."),
+        "too_long": _("Is too long."),
     }
 
     def to_internal_value(self, data):
@@ -170,7 +174,9 @@ HEADER_NAMES = {
 
 
 class LocationField(StrictCharField):
-    default_error_messages = {"invalid_location": "Must be 'latitude,longitude' in degrees, such as 40.4168,-3.7038."}
+    default_error_messages = {
+        "invalid_location": _("Must be 'latitude,longitude' in degrees, such as 40.4168,-3.7038.")
+    }
 
     def __init__(self, **kwargs):
         # LOCATION itself allows the spaces it allows; the OpenAPI pattern is then the whole rule.
@@ -195,7 +201,7 @@ class DeviceHeaders(serializers.Serializer):
         max_length=200,
         error_messages={
             # The commonest cause: a server or proxy on the way dropped the underscored spelling.
-            "required": "This header is required. Send it as x-installation-id if a proxy drops x-installation_id."
+            "required": _("This header is required. Send it as x-installation-id if a proxy drops x-installation_id.")
         },
     )
     fingerprint = StrictCharField(max_length=200)

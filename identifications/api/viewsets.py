@@ -5,6 +5,7 @@ import re
 import uuid
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -41,17 +42,20 @@ class InvalidRequest(DomainError):
 
 def json_object_body(request) -> dict:
     if not isinstance(request.data, dict):
-        raise InvalidRequest(f"The request body must be a JSON object, not {_json_kind(request.data)}.")
+        raise InvalidRequest(
+            gettext("The request body must be a JSON object, not %(kind)s.") % {"kind": _json_kind(request.data)}
+        )
     return request.data
 
 
 def _json_kind(value) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+    kinds = {list: gettext("an array"), str: gettext("a string"), bool: gettext("a boolean"), type(None): "null"}
+    return kinds.get(type(value), gettext("a number"))
 
 
 def parse_uuid(value: str, field: str) -> uuid.UUID:
     if not UUID_SHAPE.fullmatch(value):
-        raise ValidationError({field: ["Must be a valid UUID."]}, code="invalid")
+        raise ValidationError({field: [gettext("Must be a valid UUID.")]}, code="invalid")
     return uuid.UUID(value)
 
 

@@ -1,9 +1,10 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class IdempotencyRecordState(models.TextChoices):
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
 
 
 class IdempotencyRecord(models.Model):
@@ -34,6 +35,8 @@ class IdempotencyRecord(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["organization", "key"], name="idempotency_key_unique_per_organization"),
             models.CheckConstraint(

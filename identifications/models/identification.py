@@ -2,17 +2,18 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from scoring.models import Provider
 
 
 class IdentificationStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    VERIFIED = "VERIFIED", "Verified"
-    REJECTED = "REJECTED", "Rejected"
-    CLOSED = "CLOSED", "Closed"
-    EXPIRED = "EXPIRED", "Expired"
+    PENDING = "PENDING", _("Pending")
+    VERIFIED = "VERIFIED", _("Verified")
+    REJECTED = "REJECTED", _("Rejected")
+    CLOSED = "CLOSED", _("Closed")
+    EXPIRED = "EXPIRED", _("Expired")
 
 
 class Identification(models.Model):
@@ -22,39 +23,57 @@ class Identification(models.Model):
     # Only PENDING moves; every other status is final.
     OPEN_STATUSES = frozenset({Status.PENDING})
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        "identifications.Organization", on_delete=models.PROTECT, related_name="identifications"
+        "identifications.Organization",
+        on_delete=models.PROTECT,
+        related_name="identifications",
+        verbose_name=_("organization"),
     )
     # NULL is "not given" and comes back as null in the API, which an empty string cannot say.
-    name = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001
-    last_name = models.CharField(max_length=150, null=True, blank=True)  # noqa: DJ001
-    document_number = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
+    name = models.CharField(_("name"), max_length=150, null=True, blank=True)  # noqa: DJ001
+    last_name = models.CharField(_("last name"), max_length=150, null=True, blank=True)  # noqa: DJ001
+    document_number = models.CharField(_("document number"), max_length=20, null=True, blank=True)  # noqa: DJ001
     document_type = models.ForeignKey(
-        "identifications.DocumentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "identifications.DocumentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document type"),
     )
-    document_country = CountryField(null=True, blank=True)
-    configuration = models.ForeignKey("scoring.Configuration", on_delete=models.PROTECT, related_name="+")
-    scoring_provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.INTERNAL)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=500, blank=True)
+    document_country = CountryField(_("document country"), null=True, blank=True)
+    configuration = models.ForeignKey(
+        "scoring.Configuration", on_delete=models.PROTECT, related_name="+", verbose_name=_("configuration")
+    )
+    scoring_provider = models.CharField(
+        _("scoring provider"), max_length=10, choices=Provider.choices, default=Provider.INTERNAL
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=500, blank=True)
     # SHA-256 of the holder's client secret, which is shown once in the create response.
-    client_secret_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    client_secret_hash = models.CharField(
+        _("client secret hash"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     # Denormalised from the scoring attempts so that retrieve and list need no join or count.
-    attempts_used = models.PositiveSmallIntegerField(default=0)
-    result = models.JSONField(null=True, blank=True, help_text="The latest attempt's score, outcome and checks.")
+    attempts_used = models.PositiveSmallIntegerField(_("attempts used"), default=0)
+    result = models.JSONField(
+        _("result"), null=True, blank=True, help_text=_("The latest attempt's score, outcome and checks.")
+    )
     # Set once the person's data (names, number, attempts' metadata and evidence) is erased; the row stays as audit.
-    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    redacted_at = models.DateTimeField(_("redacted at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("identification")
+        verbose_name_plural = _("identifications")
         permissions = [
-            ("close_identification", "Can close identifications by hand"),
-            ("redact_identification", "Can redact the personal data of identifications"),
+            ("close_identification", _("Can close identifications by hand")),
+            ("redact_identification", _("Can redact the personal data of identifications")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -99,29 +118,38 @@ class IdentificationEvent(models.Model):
     """The audit trail: one row per status transition, written in the same transaction as the change."""
 
     class ActorType(models.TextChoices):
-        API_KEY = "API_KEY", "API key"
-        STAFF = "STAFF", "Staff user"
-        COMMAND = "COMMAND", "Management command"
-        HOLDER = "HOLDER", "Identification holder"
-        SYSTEM = "SYSTEM", "System"
+        API_KEY = "API_KEY", _("API key")
+        STAFF = "STAFF", _("Staff user")
+        COMMAND = "COMMAND", _("Management command")
+        HOLDER = "HOLDER", _("Identification holder")
+        SYSTEM = "SYSTEM", _("System")
 
-    identification = models.ForeignKey(Identification, on_delete=models.CASCADE, related_name="events")
+    identification = models.ForeignKey(
+        Identification, on_delete=models.CASCADE, related_name="events", verbose_name=_("identification")
+    )
     # NULL for the creation event: the identification had no status before.
     from_status = models.CharField(  # noqa: DJ001
-        max_length=10, choices=IdentificationStatus.choices, null=True, blank=True
+        _("from status"), max_length=10, choices=IdentificationStatus.choices, null=True, blank=True
     )
-    to_status = models.CharField(max_length=10, choices=IdentificationStatus.choices)
-    actor_type = models.CharField(max_length=10, choices=ActorType.choices)
+    to_status = models.CharField(_("to status"), max_length=10, choices=IdentificationStatus.choices)
+    actor_type = models.CharField(_("actor type"), max_length=10, choices=ActorType.choices)
     # Who acted, readable without joins: an API key prefix, a staff username or a command name.
-    actor = models.CharField(max_length=150)
+    actor = models.CharField(_("actor"), max_length=150)
     staff_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff user"),
     )
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField()
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("identification event")
+        verbose_name_plural = _("identification events")
         indexes = [models.Index(fields=["identification", "created_at"], name="event_identification_time")]
         constraints = [
             models.CheckConstraint(

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import isodate
+from django.utils.translation import gettext
 
 
 def parse_positive_duration(text: str, *, now: datetime) -> timedelta:
@@ -11,7 +12,9 @@ def parse_positive_duration(text: str, *, now: datetime) -> timedelta:
         # Calendar durations (P1M) depend on the date they start from, so measure them from now.
         span = (now + isodate.parse_duration(text)) - now
     except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError, TypeError):
-        raise ValueError(f"{text!r} is not an ISO-8601 duration such as P90D or PT12H.") from None
+        raise ValueError(
+            gettext("%(text)r is not an ISO-8601 duration such as P90D or PT12H.") % {"text": text}
+        ) from None
     if span <= timedelta(0):
-        raise ValueError(f"{text!r} must be a positive duration.")
+        raise ValueError(gettext("%(text)r must be a positive duration.") % {"text": text})
     return span

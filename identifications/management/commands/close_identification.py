@@ -1,6 +1,7 @@
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from identifications import services
 from identifications.actors import Actor
@@ -24,18 +25,20 @@ class Command(BaseCommand):
         try:
             identification_uuid = uuid.UUID(identification_id)
         except ValueError:
-            raise CommandError(f"{identification_id!r} is not a valid UUID.") from None
+            raise CommandError(gettext("%(id)r is not a valid UUID.") % {"id": identification_id}) from None
         max_length = Identification._meta.get_field("close_reason").max_length
         if len(reason) > max_length:
-            raise CommandError(f"--reason must be at most {max_length} characters.")
+            message = gettext("--reason must be at most %(max_length)d characters.")
+            raise CommandError(message % {"max_length": max_length})
         try:
             services.identification_close(
                 identification_id=identification_uuid, actor=Actor.command(COMMAND_NAME), reason=reason
             )
         except IdentificationNotFound:
-            raise CommandError(f"No identification has the id {identification_uuid}.") from None
+            raise CommandError(gettext("No identification has the id %(id)s.") % {"id": identification_uuid}) from None
         except IdentificationNotOpen as error:
             raise CommandError(
-                f"Identification {identification_uuid} is {error.status}; only a PENDING identification can be closed."
+                gettext("Identification %(id)s is %(status)s; only a PENDING identification can be closed.")
+                % {"id": identification_uuid, "status": error.status}
             ) from None
-        self.stdout.write(self.style.SUCCESS(f"Closed identification {identification_uuid}."))
+        self.stdout.write(self.style.SUCCESS(gettext("Closed identification %(id)s.") % {"id": identification_uuid}))

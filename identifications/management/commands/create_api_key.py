@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from identifications.management.commands._durations import parse_positive_duration
 from identifications.models import Organization, OrganizationAPIKey
@@ -26,9 +27,10 @@ class Command(BaseCommand):
     def handle(self, *args, slug, name, expires_in, **options):
         max_length = OrganizationAPIKey._meta.get_field("name").max_length
         if not name.strip():
-            raise CommandError("--name must not be empty.")
+            raise CommandError(gettext("--name must not be empty."))
         if len(name) > max_length:
-            raise CommandError(f"--name must be at most {max_length} characters.")
+            message = gettext("--name must be at most %(max_length)d characters.")
+            raise CommandError(message % {"max_length": max_length})
         now = timezone.now()
         expiry_date = None
         if expires_in is not None:
@@ -38,17 +40,22 @@ class Command(BaseCommand):
                 raise CommandError(f"--expires-in: {error}") from None
         organization = Organization.objects.filter(slug=slug).first()
         if organization is None:
-            raise CommandError(f"No organization has the slug {slug!r}.")
+            raise CommandError(gettext("No organization has the slug %(slug)r.") % {"slug": slug})
 
         api_key, raw_key = api_key_issue(organization=organization, name=name, expiry_date=expiry_date)
 
-        expires = api_key.expiry_date.isoformat() if api_key.expiry_date else "never"
-        self.stdout.write(self.style.SUCCESS(f"Issued API key {api_key.prefix} ({api_key.name})."))
-        self.stdout.write(f"Prefix:       {api_key.prefix}")
-        self.stdout.write(f"Organization: {organization.slug}")
-        self.stdout.write(f"Expires:      {expires}")
+        expires = api_key.expiry_date.isoformat() if api_key.expiry_date else gettext("never")
+        issued = gettext("Issued API key %(prefix)s (%(name)s).") % {"prefix": api_key.prefix, "name": api_key.name}
+        self.stdout.write(self.style.SUCCESS(issued))
+        # Labels padded to one column: "Prefix:       abc123".
+        for label, value in (
+            (gettext("Prefix:"), api_key.prefix),
+            (gettext("Organization:"), organization.slug),
+            (gettext("Expires:"), expires),
+        ):
+            self.stdout.write(f"{label:<14}{value}")
         self.stdout.write(
-            self.style.WARNING("The key is shown once and cannot be recovered; store it now. The key is:")
+            self.style.WARNING(gettext("The key is shown once and cannot be recovered; store it now. The key is:"))
         )
         # Last, alone and unstyled, so that scripts can take it with `tail -n1`.
         self.stdout.write(raw_key, style_func=lambda text: text)

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
+from django.utils.translation import gettext
 
 from identifications.organization_services import organization_create
 from scoring.models import Configuration
@@ -28,19 +29,26 @@ class Command(BaseCommand):
             if configuration is None:
                 available = ", ".join(Configuration.objects.values_list("name", flat=True))
                 raise CommandError(
-                    f"Unknown configuration {default_configuration!r}. Available configurations: {available}."
+                    gettext("Unknown configuration %(name)r. Available configurations: %(available)s.")
+                    % {"name": default_configuration, "available": available}
                 )
         try:
             organization = organization_create(slug=slug, name=name, default_configuration=configuration)
         except ValidationError as error:
-            raise CommandError(f"Could not create organization {slug!r}: {_describe(error)}") from None
+            raise CommandError(
+                gettext("Could not create organization %(slug)r: %(problems)s")
+                % {"slug": slug, "problems": _describe(error)}
+            ) from None
         except IntegrityError:
             # Another process created the same slug between the uniqueness check and the insert.
-            raise CommandError(f"Could not create organization {slug!r}: the slug is already taken.") from None
+            raise CommandError(
+                gettext("Could not create organization %(slug)r: the slug is already taken.") % {"slug": slug}
+            ) from None
         default = organization.default_configuration.name if organization.default_configuration else "MEDIUM"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created organization {organization.slug} ({organization.name}), default configuration {default}."
+                gettext("Created organization %(slug)s (%(name)s), default configuration %(default)s.")
+                % {"slug": organization.slug, "name": organization.name, "default": default}
             )
         )
 

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, ngettext
 
 from identifications import services
 from identifications.actors import Actor
@@ -22,6 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, **options):
         if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(gettext("--batch-size must be at least 1."))
         expired = services.identifications_expire_due(actor=Actor.command(COMMAND_NAME), batch_size=batch_size)
-        self.stdout.write(self.style.SUCCESS(f"Expired {expired} identifications."))
+        message = ngettext("Expired %(count)d identifications.", "Expired %(count)d identifications.", expired)
+        self.stdout.write(self.style.SUCCESS(message % {"count": expired}))

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, ngettext
 
 from identifications.idempotency import idempotency_purge_expired
 
@@ -16,6 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, **options):
         if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(gettext("--batch-size must be at least 1."))
         deleted = idempotency_purge_expired(batch_size=batch_size)
-        self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} expired idempotency records."))
+        message = ngettext(
+            "Deleted %(count)d expired idempotency records.", "Deleted %(count)d expired idempotency records.", deleted
+        )
+        self.stdout.write(self.style.SUCCESS(message % {"count": deleted}))

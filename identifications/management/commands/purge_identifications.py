@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from identifications.actors import Actor
 from identifications.management.commands._durations import parse_positive_duration
@@ -37,10 +38,15 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--older-than: {error}") from None
         if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+            raise CommandError(gettext("--batch-size must be at least 1."))
         if dry_run:
             due = identifications_due_for_purge(older_than=retention, now=now).count()
-            self.stdout.write(f"Would redact {due} identifications terminal for longer than {older_than}.")
+            message = ngettext(
+                "Would redact %(count)d identifications terminal for longer than %(older_than)s.",
+                "Would redact %(count)d identifications terminal for longer than %(older_than)s.",
+                due,
+            )
+            self.stdout.write(message % {"count": due, "older_than": older_than})
             return
         redacted = identifications_purge(
             older_than=retention,
@@ -49,4 +55,5 @@ class Command(BaseCommand):
             batch_size=batch_size,
             now=now,
         )
-        self.stdout.write(self.style.SUCCESS(f"Redacted {redacted} identifications."))
+        message = ngettext("Redacted %(count)d identifications.", "Redacted %(count)d identifications.", redacted)
+        self.stdout.write(self.style.SUCCESS(message % {"count": redacted}))

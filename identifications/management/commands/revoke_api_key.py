@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from identifications.models import OrganizationAPIKey
 from identifications.organization_services import APIKeyNotFound, api_key_revoke
@@ -17,8 +18,10 @@ class Command(BaseCommand):
             api_key = api_key_revoke(prefix=prefix)
         except APIKeyNotFound as error:
             raise CommandError(str(error)) from None
-        where = f"{api_key.prefix} of organization {api_key.organization.slug}"
+        where = {"prefix": api_key.prefix, "organization": api_key.organization.slug}
         if already_revoked:
-            self.stdout.write(self.style.WARNING(f"API key {where} was already revoked."))
+            message = gettext("API key %(prefix)s of organization %(organization)s was already revoked.")
+            self.stdout.write(self.style.WARNING(message % where))
         else:
-            self.stdout.write(self.style.SUCCESS(f"Revoked API key {where}."))
+            message = gettext("Revoked API key %(prefix)s of organization %(organization)s.")
+            self.stdout.write(self.style.SUCCESS(message % where))
