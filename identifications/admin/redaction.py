@@ -2,13 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from identifications.actors import Actor
-from identifications.admin.display import parse_uuid
+from identifications.admin.bulk_actions import confirmed_bulk_action
 from identifications.errors import IdentificationNotFound
 from identifications.redaction_services import identification_redact
 
@@ -35,39 +33,18 @@ def has_redact_permission(request) -> bool:
 
 @admin.action(description=_("Redact selected identifications"), permissions=["redact"])
 def redact_selected(modeladmin, request, queryset):
-    if request.POST.get("post") == "yes":
-        form = RedactReasonForm(request.POST)
-        if form.is_valid():
-            _redact(request, _posted_ids(request), reason=form.cleaned_data["reason"])
-            return None  # back to the changelist, with its filters
-    else:
-        form = RedactReasonForm()
-    selected = list(queryset.select_related("organization")[: MAX_BULK_REDACT + 1])
-    if len(selected) > MAX_BULK_REDACT:
-        messages.error(
-            request,
-            gettext("Select at most %(maximum)d identifications to redact at once.") % {"maximum": MAX_BULK_REDACT},
-        )
-        return None
-    opts = modeladmin.opts
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": gettext("Redact selected identifications"),
-        "opts": opts,
-        "app_label": opts.app_label,
-        "identifications": selected,
-        "form": form,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action_name": "redact_selected",
-    }
-    request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(request, "admin/identifications/identification/bulk_redact_confirmation.html", context)
-
-
-def _posted_ids(request) -> list:
-    """The ids the staff member confirmed, in order, whatever the changelist's filters say now."""
-    ids = (parse_uuid(value) for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
-    return list(dict.fromkeys(pk for pk in ids if pk is not None))
+    return confirmed_bulk_action(
+        modeladmin,
+        request,
+        queryset,
+        form_class=RedactReasonForm,
+        maximum=MAX_BULK_REDACT,
+        too_many=_("Select at most %(maximum)d identifications to redact at once."),
+        title=_("Redact selected identifications"),
+        template="admin/identifications/identification/bulk_redact_confirmation.html",
+        action_name="redact_selected",
+        perform=_redact,
+    )
 
 
 def _redact(request, ids, *, reason: str) -> None:

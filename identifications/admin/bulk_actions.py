@@ -1,0 +1,44 @@
+"""Bulk admin actions that ask for a reason on a confirmation page, then call a service once per confirmed id."""
+
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from identifications.admin.display import parse_uuid
+
+
+def posted_ids(request) -> list:
+    """The ids the staff member confirmed, in order, whatever the changelist's filters say now."""
+    ids = (parse_uuid(value) for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+    return list(dict.fromkeys(pk for pk in ids if pk is not None))
+
+
+def confirmed_bulk_action(
+    modeladmin, request, queryset, *, form_class, maximum, too_many, title, template, action_name, perform
+):
+    """First call: the confirmation page for the selection (at most `maximum` rows). Confirmed: `perform(request,
+    ids, reason=...)`, then back to the changelist with its filters."""
+    if request.POST.get("post") == "yes":
+        form = form_class(request.POST)
+        if form.is_valid():
+            perform(request, posted_ids(request), reason=form.cleaned_data["reason"])
+            return None
+    else:
+        form = form_class()
+    selected = list(queryset.select_related("organization")[: maximum + 1])
+    if len(selected) > maximum:
+        messages.error(request, too_many % {"maximum": maximum})
+        return None
+    opts = modeladmin.opts
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "identifications": selected,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "action_name": action_name,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, template, context)
