@@ -20,6 +20,7 @@ from identifications.admin.display import (
     parse_uuid,
     status_badge,
 )
+from identifications.admin.export import export_csv, has_reveal_permission
 from identifications.admin.filters import OrganizationSlugFilter, OutcomeFilter
 from identifications.admin.forms import CloseReasonForm
 from identifications.admin.pagination import BoundedCountPaginator
@@ -58,6 +59,10 @@ class IdentificationEventInline(admin.TabularInline):
         return False
 
 
+def _masked(field: str) -> str:
+    return "masked_document_number" if field == "document_number" else field
+
+
 @admin.register(Identification)
 class IdentificationAdmin(admin.ModelAdmin):
     list_display = (
@@ -92,7 +97,7 @@ class IdentificationAdmin(admin.ModelAdmin):
     # ...and the filtered count stops at 10,000 rows (then estimated): no COUNT(*) over millions of rows.
     paginator = BoundedCountPaginator
     show_facets = admin.ShowFacets.NEVER
-    actions = [close_selected, redact_selected]
+    actions = [close_selected, redact_selected, export_csv]
     inlines = [IdentificationEventInline, ScoringAttemptInline]
     fieldsets = (
         (None, {"fields": ("id", "organization", "status_display", "configuration", "scoring_provider")}),
@@ -135,6 +140,23 @@ class IdentificationAdmin(admin.ModelAdmin):
 
     def has_redact_permission(self, request, obj=None):
         return has_redact_permission(request)
+
+    def has_reveal_permission(self, request, obj=None):
+        return has_reveal_permission(request)
+
+    # The full document number only for staff with the dedicated permission; everyone else sees it masked.
+    def get_fieldsets(self, request, obj=None):
+        if has_reveal_permission(request):
+            return self.fieldsets
+        return tuple(
+            (title, {**options, "fields": tuple(_masked(field) for field in options["fields"])})
+            for title, options in self.fieldsets
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if has_reveal_permission(request):
+            return self.readonly_fields
+        return tuple(_masked(field) for field in self.readonly_fields)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)

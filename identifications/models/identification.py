@@ -74,6 +74,7 @@ class Identification(models.Model):
         permissions = [
             ("close_identification", _("Can close identifications by hand")),
             ("redact_identification", _("Can redact the personal data of identifications")),
+            ("view_document_number", _("Can see full document numbers and export identifications")),
         ]
         constraints = [
             models.CheckConstraint(
