@@ -32,9 +32,10 @@ SUBJECT_MAX_LENGTH = 64
 PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
 LIFETIME = timedelta(hours=24)
 # An in-progress claim this old belongs to a request that cannot still be running (gunicorn kills a worker after
-# 30 s by default): its process died between claiming and recording, so the next retry takes the claim over
-# instead of answering 409 for a day.
-ABANDONED_AFTER = timedelta(minutes=5)
+# 30 s, config/gunicorn.conf.py): its process died, or lost the database, between claiming and recording, so the
+# next retry takes the claim over instead of answering 409 for a day. Twice the worker timeout: a client told to
+# retry after a 503 is not locked out for long.
+ABANDONED_AFTER = timedelta(seconds=60)
 State = IdempotencyRecord.State
 
 

@@ -246,7 +246,8 @@ def test_connection_lost_in_the_middle_of_a_request_is_503_and_records_nothing(
         assert (body["status"], body["attempts"]["used"]) == ("PENDING", 0)
 
         # Retried without the key: a retry with it is refused (409 idempotency_key_in_use) until the claim counts as
-        # abandoned (5 minutes), because the release after the 503 could not reach the database either.
+        # abandoned (a minute, twice gunicorn's worker timeout), because the release after the 503 could not reach
+        # the database either.
         retry = api.validate(identification_id)
         assert retry.status_code == 204, retry.text
         assert api.get(identification_id).json()["status"] == "VERIFIED"
