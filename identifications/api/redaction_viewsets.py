@@ -8,22 +8,17 @@ from rest_framework.response import Response
 from identifications.actors import Actor
 from identifications.api.authentication import BearerAPIKeyAuthentication
 from identifications.api.base import APIViewSet
-from identifications.api.fields import StrictCharField, StrictSerializer
+from identifications.api.fields import StrictSerializer
 from identifications.api.permissions import IsOrganizationAPIKey
 from identifications.api.schema import error_responses
+from identifications.api.serializers import audit_reason_field
 from identifications.api.viewsets import ADMIN_IDENTIFICATION_ID, ORG_ID, TAG, json_object_body, parse_uuid
 from identifications.redaction_services import identification_redact
 
 
 @extend_schema_serializer(component_name="RedactIdentityDocumentIdentification")
 class RedactIdentityDocumentIdentificationRequest(StrictSerializer):
-    reason = StrictCharField(
-        max_length=500,
-        required=False,
-        allow_blank=True,
-        allow_line_breaks=True,
-        help_text="Why the data is erased (e.g. the person's erasure request); kept in the audit trail.",
-    )
+    reason = audit_reason_field("Why the data is erased (e.g. the person's erasure request); kept in the audit trail.")
 
 
 class IdentityDocumentIdentificationRedactionViewSet(APIViewSet):

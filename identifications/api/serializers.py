@@ -10,7 +10,7 @@ from rest_framework import serializers
 from identifications import reference
 from identifications.api.fields import CountryCodeField, DurationField, StrictCharField, StrictSerializer
 from identifications.documents import normalise_document_number
-from identifications.models import Identification
+from identifications.models import Identification, IdentificationEvent
 from scoring.models import Provider
 
 MAX_EXPIRES_IN = timedelta(days=30)
@@ -156,14 +156,19 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
 
 
 @extend_schema_serializer(component_name="CloseIdentityDocumentIdentification")
-class CloseIdentityDocumentIdentificationRequest(StrictSerializer):
-    reason = StrictCharField(
-        max_length=500,
+def audit_reason_field(help_text: str) -> StrictCharField:
+    """The optional free-text reason of a close or redact: it ends up in the audit event, hence its limit."""
+    return StrictCharField(
+        max_length=IdentificationEvent._meta.get_field("reason").max_length,
         required=False,
         allow_blank=True,
         allow_line_breaks=True,
-        help_text="Kept in the audit trail.",
+        help_text=help_text,
     )
+
+
+class CloseIdentityDocumentIdentificationRequest(StrictSerializer):
+    reason = audit_reason_field("Kept in the audit trail.")
 
 
 class IdentityDocumentOutput(serializers.Serializer):
