@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from identifications.admin.read_only import IdentificationChildInline
 from scoring.models import ScoringAttempt
 
 logger = logging.getLogger(__name__)
@@ -36,16 +37,13 @@ def has_view_evidence_permission(request) -> bool:
     return request.user.has_perm(VIEW_EVIDENCE_PERMISSION)
 
 
-class ScoringAttemptInline(admin.TabularInline):
+class ScoringAttemptInline(IdentificationChildInline):
     """Every attempt, first to last: score, outcome, each check, the device it came from and, for staff allowed to
     see it, a link to the evidence image."""
 
     model = ScoringAttempt
     fields = ("number", "created_at", "provider", "score", "passed", "checks_display", "device_display")
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = False
     verbose_name = _("scoring attempt")
     verbose_name_plural = _("Scoring attempts")
@@ -57,19 +55,6 @@ class ScoringAttemptInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        # Whoever may see an identification may see how it was scored; the images need their own permission.
-        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("checks"))
     def checks_display(self, attempt):

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.display import parse_uuid
 from identifications.admin.pagination import BoundedCountPaginator
+from identifications.admin.read_only import ReadOnlyAdminMixin
 from identifications.models import IdentificationEvent
 
 
 @admin.register(IdentificationEvent)
-class IdentificationEventAdmin(admin.ModelAdmin):
+class IdentificationEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "identification_link", "from_status", "to_status", "actor_type", "actor", "reason")
     list_filter = ("actor_type", "to_status")
     search_fields = ("identification__id", "actor")
@@ -34,15 +35,6 @@ class IdentificationEventAdmin(admin.ModelAdmin):
         "reason",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("identification"))
     def identification_link(self, obj):

@@ -24,6 +24,7 @@ from identifications.admin.export import export_csv, has_reveal_permission
 from identifications.admin.filters import OrganizationSlugFilter, OutcomeFilter
 from identifications.admin.forms import CloseReasonForm
 from identifications.admin.pagination import BoundedCountPaginator
+from identifications.admin.read_only import IdentificationChildInline, ReadOnlyAdminMixin
 from identifications.admin.redaction import has_redact_permission, redact_selected
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
@@ -32,31 +33,15 @@ from identifications.services import identification_close
 CLOSE_PERMISSION = "identifications.close_identification"
 
 
-class IdentificationEventInline(admin.TabularInline):
+class IdentificationEventInline(IdentificationChildInline):
     """The identification's history, oldest first; nobody edits it."""
 
     model = IdentificationEvent
     fields = ("created_at", "from_status", "to_status", "actor_type", "actor", "reason")
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = False
     verbose_name = _("event")
     verbose_name_plural = _("History")
-
-    def has_view_permission(self, request, obj=None):
-        # Whoever may see an identification may see how it got there.
-        return self.admin_site.get_model_admin(self.parent_model).has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _masked(field: str) -> str:
@@ -64,7 +49,7 @@ def _masked(field: str) -> str:
 
 
 @admin.register(Identification)
-class IdentificationAdmin(admin.ModelAdmin):
+class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "organization",
@@ -124,16 +109,6 @@ class IdentificationAdmin(admin.ModelAdmin):
         "closed_at",
         "close_reason",
     )
-
-    # Identifications are opened by the API and change only through the services.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_close_permission(self, request, obj=None):
         return request.user.has_perm(CLOSE_PERMISSION)
