@@ -1,6 +1,5 @@
 """Small pure helpers the admin uses to show and search identifications."""
 
-import re
 import uuid
 
 from django.utils.html import format_html
@@ -32,11 +31,6 @@ def mask_document_number(number: str | None) -> str:
         return "*" * len(number)
     hidden = len(number) - VISIBLE_DOCUMENT_CHARACTERS
     return "*" * hidden + number[hidden:]
-
-
-def normalise_document_number(text: str) -> str:
-    """The form the API stores numbers in: spaces and hyphens removed, upper-cased."""
-    return re.sub(r"[\s-]", "", text).upper()
 
 
 def parse_uuid(text: str) -> uuid.UUID | None:

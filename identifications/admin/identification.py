@@ -16,7 +16,6 @@ from identifications.admin.attempts import EVIDENCE_URL_NAME, ScoringAttemptInli
 from identifications.admin.bulk_close import close_selected
 from identifications.admin.display import (
     mask_document_number,
-    normalise_document_number,
     parse_uuid,
     status_badge,
 )
@@ -26,6 +25,7 @@ from identifications.admin.forms import CloseReasonForm
 from identifications.admin.pagination import BoundedCountPaginator
 from identifications.admin.read_only import IdentificationChildInline, ReadOnlyAdminMixin
 from identifications.admin.redaction import has_redact_permission, redact_selected
+from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
 from identifications.services import identification_close
