@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identifications.models import Organization
-from identifications.organization_services import api_key_issue, organization_create
+from identifications.services.organizations import api_key_issue, organization_create
 from scoring.models import Configuration
 
 BENCH_ORGANIZATION = "bench"

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "identifications.api.middleware.RequestIDMiddleware",
+    "identifications.api.http.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -125,7 +125,7 @@ CACHES["ratelimit"] = (
     env.cache("RATELIMIT_CACHE_URL")
     if env.str("RATELIMIT_CACHE_URL", default="")
     else {
-        "BACKEND": "identifications.api.throttling.RateLimitDatabaseCache",
+        "BACKEND": "identifications.api.http.throttling.RateLimitDatabaseCache",
         "LOCATION": "ratelimit_cache",
         "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
@@ -189,18 +189,18 @@ EXTERNAL_SCORING_TIMEOUT_SECONDS = env.float("EXTERNAL_SCORING_TIMEOUT_SECONDS",
 # How often an API key's `last_used_at` is written: a write on every request would double the queries.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = env.int("API_KEY_LAST_USED_RESOLUTION_SECONDS", default=60)
 # How long an API key's row (with its organization) is cached per process, so that most requests authenticate
-# without a query; a revoked key keeps working at most this long in other processes (identifications/key_cache.py).
+# without a query; a revoked key keeps working at most this long in other processes (identifications/selectors/api_keys.py).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # How long rarely-changing reference rows (document types, configurations) are cached per process.
 REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=60)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["identifications.api.authentication.BearerAPIKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["identifications.api.permissions.IsOrganizationAPIKey"],
-    "DEFAULT_PARSER_CLASSES": ["identifications.api.parsers.StrictJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["identifications.api.http.authentication.BearerAPIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["identifications.api.http.permissions.IsOrganizationAPIKey"],
+    "DEFAULT_PARSER_CLASSES": ["identifications.api.http.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "identifications.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "identifications.api.http.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
 }
@@ -221,9 +221,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "identifications.api.middleware.RequestIDLogFilter"},
+        "request_id": {"()": "identifications.api.http.middleware.RequestIDLogFilter"},
         # Masks document numbers, API keys and client secrets, should any code ever log one.
-        "mask_secrets": {"()": "identifications.logging.MaskSecretsFilter"},
+        "mask_secrets": {"()": "identifications.log_masking.MaskSecretsFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"},

@@ -9,4 +9,4 @@ urlpatterns = [
     path("v1/", include("identifications.api.urls")),
 ]
 
-handler500 = "identifications.api.errors.server_error"
+handler500 = "identifications.api.http.errors.server_error"

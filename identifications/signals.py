@@ -2,7 +2,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from identifications.models import DocumentType
-from identifications.reference import forget_reference_rows
+from identifications.selectors.reference import forget_reference_rows
 from scoring.models import Configuration
 
 

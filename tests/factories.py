@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from identifications.models import DocumentType, Identification, Organization
-from identifications.organization_services import api_key_issue
+from identifications.services.organizations import api_key_issue
 from scoring.models import Configuration, Provider
 
 

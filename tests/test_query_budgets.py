@@ -31,8 +31,8 @@ from django.urls import reverse
 from identifications.actors import Actor
 from identifications.admin.pagination import BoundedCountPaginator
 from identifications.models import DocumentType, Identification, IdentificationEvent, OrganizationAPIKey
-from identifications.organization_services import api_key_revoke
-from identifications.services import identifications_expire_due
+from identifications.services.lifecycle import identifications_expire_due
+from identifications.services.organizations import api_key_revoke
 from scoring.models import Configuration
 from tests.admin import log_in_superuser
 from tests.api.helpers import SEED_BODY, close_url, create_url, post_json

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 from rest_framework import serializers
 
-from identifications.api.validation_serializers import MRZLinesField
+from identifications.api.holder_inputs import MRZLinesField
 from identifications.models import Identification
 from tests.admin import log_in_superuser
 from tests.api.helpers import SEED_BODY, create_url, errors, post_json

@@ -8,7 +8,7 @@ from identifications.actors import Actor
 from identifications.admin.bulk_actions import confirmed_bulk_action
 from identifications.admin.forms import CloseReasonForm
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
-from identifications.services import identification_close
+from identifications.services.lifecycle import identification_close
 
 # Each close is its own transaction and audit event; a bigger batch belongs in `manage.py close_identification`.
 MAX_BULK_CLOSE = 500

@@ -2,7 +2,7 @@
 hours, 7 and 30 days, overall and for the busiest organizations, and a per-day chart of the last 30 days.
 
 The chart is inline SVG laid out here and drawn by the template: no JavaScript, no CDN, works offline. The numbers
-come from identifications.dashboard in four aggregate queries, however big the tables are.
+come from identifications.selectors.dashboard in four aggregate queries, however big the tables are.
 """
 
 import math
@@ -15,8 +15,8 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 
 from identifications.admin.display import STATUS_COLOURS
-from identifications.dashboard import CHART_SERIES, CREATED, STATUSES, WINDOWS, dashboard_get
 from identifications.models import Identification
+from identifications.selectors.dashboard import CHART_SERIES, CREATED, STATUSES, WINDOWS, dashboard_get
 
 Status = Identification.Status
 

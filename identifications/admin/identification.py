@@ -28,7 +28,7 @@ from identifications.admin.redaction import has_redact_permission, redact_select
 from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
-from identifications.services import identification_close
+from identifications.services.lifecycle import identification_close
 
 CLOSE_PERMISSION = "identifications.close_identification"
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.forms import IssueAPIKeyForm, OrganizationForm
 from identifications.models import Organization
-from identifications.organization_services import (
+from identifications.services.organizations import (
     ScoringSecretRotationConflict,
     api_key_issue,
     api_key_revoke,

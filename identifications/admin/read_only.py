@@ -4,7 +4,7 @@ from django.contrib import admin
 
 
 class ReadOnlyAdminMixin:
-    # Identifications, their events and attempts change only through identifications/services.py and friends.
+    # Identifications, their events and attempts change only through identifications/services/.
     def has_add_permission(self, request, obj=None):
         return False
 

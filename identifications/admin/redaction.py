@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from identifications.actors import Actor
 from identifications.admin.bulk_actions import confirmed_bulk_action
 from identifications.errors import IdentificationNotFound
-from identifications.redaction_services import identification_redact
+from identifications.services.redaction import identification_redact
 
 REDACT_PERMISSION = "identifications.redact_identification"
 # Each redaction is its own transaction and audit event; retention at scale is `manage.py purge_identifications`.

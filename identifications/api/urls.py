@@ -2,11 +2,11 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from identifications.api import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
-from identifications.api.errors import api_not_found
-from identifications.api.holder_viewsets import IdentityDocumentIdentificationHolderViewSet
-from identifications.api.redaction_viewsets import IdentityDocumentIdentificationRedactionViewSet
-from identifications.api.viewsets import IdentityDocumentIdentificationViewSet
+from identifications.api.holder import IdentityDocumentIdentificationHolderViewSet
+from identifications.api.http import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
+from identifications.api.http.errors import api_not_found
+from identifications.api.organization import IdentityDocumentIdentificationViewSet
+from identifications.api.organization_redaction import IdentityDocumentIdentificationRedactionViewSet
 
 IDENTITY_DOCUMENT = r"orgs/(?P<org_id>[^/]+)/identifications/identity_document"
 

@@ -10,8 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from identifications.admin.dashboard import nice_axis_maximum
-from identifications.dashboard import CREATED, WINDOWS_BY_KEY, daily_activity, dashboard_get, top_organizations
 from identifications.models import Identification
+from identifications.selectors.dashboard import (
+    CREATED,
+    WINDOWS_BY_KEY,
+    daily_activity,
+    dashboard_get,
+    top_organizations,
+)
 from tests.activity import identification_with_history, spread_activity
 from tests.admin import log_in
 from tests.factories import OrganizationFactory

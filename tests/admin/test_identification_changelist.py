@@ -11,7 +11,7 @@ from django.urls import reverse
 from identifications.actors import Actor
 from identifications.admin import mask_document_number
 from identifications.models import DocumentType, Identification
-from identifications.services import identification_close, identification_create
+from identifications.services.lifecycle import identification_close, identification_create
 from scoring.models import Configuration
 from tests.admin import log_in, log_in_superuser
 from tests.factories import IdentificationFactory, OrganizationFactory, issue_key

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
 from identifications.models import Organization, OrganizationAPIKey
-from identifications.organization_services import api_key_revoke
+from identifications.services.organizations import api_key_revoke
 from tests.admin import log_in, log_in_superuser, shown_messages
 from tests.factories import OrganizationFactory, issue_key
 

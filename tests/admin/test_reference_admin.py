@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from identifications.actors import Actor
 from identifications.models import DocumentType, IdentificationEvent
-from identifications.reference import active_document_types, configurations
-from identifications.services import identification_close
+from identifications.selectors.reference import active_document_types, configurations
+from identifications.services.lifecycle import identification_close
 from scoring.checks import Check
 from scoring.models import Configuration
 from tests.admin import log_in, log_in_superuser

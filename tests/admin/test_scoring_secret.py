@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from identifications.models import Organization
-from identifications.organization_services import ScoringSecretRotationConflict, scoring_secret_rotate
+from identifications.services.organizations import ScoringSecretRotationConflict, scoring_secret_rotate
 from scoring.secrets import scoring_signing_secret
 from scoring.signing import sign, verify
 from tests.admin import log_in, log_in_superuser, shown_messages

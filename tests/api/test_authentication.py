@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from identifications.models import Identification, OrganizationAPIKey
-from identifications.organization_services import api_key_revoke
+from identifications.services.organizations import api_key_revoke
 from tests.api.helpers import close_url, create_url, errors, post_json
 from tests.factories import IdentificationFactory, OrganizationFactory, issue_key
 

@@ -9,7 +9,7 @@ import time_machine
 
 from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
-from identifications.services import identification_close
+from identifications.services.lifecycle import identification_close
 from tests.api.helpers import SEED_BODY, close_url, create_url, errors, post_json
 from tests.factories import IdentificationFactory, OrganizationFactory, issue_key
 

@@ -217,7 +217,7 @@ def test_oversized_image_is_400(client, opened, settings):
 
 
 def test_body_over_the_endpoint_limit_is_413(client, opened, monkeypatch):
-    from identifications.api.holder_viewsets import IdentityDocumentIdentificationHolderViewSet
+    from identifications.api.holder import IdentityDocumentIdentificationHolderViewSet
 
     monkeypatch.setattr(IdentityDocumentIdentificationHolderViewSet, "max_body_bytes", 2000)
     identification_id, secret = opened

@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from identifications import idempotency
 from identifications.models import IdempotencyRecord, Identification, IdentificationEvent
+from identifications.services import idempotency
 from scoring.models import ScoringAttempt
 from tests.factories import IdentificationFactory
 from tests.fuzz.schema_walk import Operation, operations_of, string_fields

@@ -24,9 +24,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
 from config.wsgi import application
-from identifications import idempotency
 from identifications.client_secrets import hash_client_secret
 from identifications.models import Identification
+from identifications.services import idempotency
 from tests.factories import IdentificationFactory, OrganizationFactory, issue_key
 
 SCHEMA_URL = "/v1/schema/?format=json"

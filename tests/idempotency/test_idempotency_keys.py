@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from identifications import idempotency, services
+from identifications import services
 from identifications.models import IdempotencyRecord, Identification, IdentificationEvent
+from identifications.services import idempotency
 from scoring.models import ScoringAttempt
 from tests.api.helpers import SEED_BODY, close_url, create_url, errors, post_json
 from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, image_base64, validate_url
@@ -259,7 +260,7 @@ def test_queries_of_a_keyed_create_and_of_its_replay(client, auth, capture_queri
     with capture_queries() as replay:
         create(client, keyed(auth))
 
-    # (The API key comes from its cache, warmed by the first create; see identifications/key_cache.py.)
+    # (The API key comes from its cache, warmed by the first create; see identifications/selectors/api_keys.py.)
     # INSERT the claim, INSERT identification, INSERT event, UPDATE the claim's response
     assert first.verbs == ["INSERT", "INSERT", "INSERT", "UPDATE"]
     assert "idempotencyrecord" in first.statements[0] and "idempotencyrecord" in first.statements[3]

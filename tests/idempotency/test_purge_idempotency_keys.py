@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from identifications import idempotency
 from identifications.models import IdempotencyRecord
+from identifications.services import idempotency
 from tests.factories import OrganizationFactory
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
-from identifications.redaction_services import identification_redact
+from identifications.services.redaction import identification_redact
 from tests.admin import log_in, log_in_superuser, shown_messages
 from tests.factories import IdentificationFactory
 from tests.redaction import attempt_with_evidence

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
-from identifications.services import identification_close
+from identifications.services.lifecycle import identification_close
 from tests.factories import IdentificationFactory
 from tests.redaction import assert_attempt_redacted, attempt_with_evidence
 

@@ -255,7 +255,7 @@ def test_redact_spends_five_statements(client, auth, organization, capture_queri
             response = client.generic("POST", redact_url(identification.pk), headers=auth)
 
     assert response.status_code == 204
-    # (The API key comes from its cache, warmed by the request above; see identifications/key_cache.py.)
+    # (The API key comes from its cache, warmed by the request above; see identifications/selectors/api_keys.py.)
     # 1. SELECT the identification FOR UPDATE, WHERE organization and id
     # 2. SELECT its attempts' ids and evidence names (none here, so no UPDATE of attempts)
     # 3. UPDATE the identification (names, number, client secret, redacted_at)

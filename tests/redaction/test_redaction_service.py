@@ -11,7 +11,7 @@ from django.db import transaction
 from identifications.actors import Actor
 from identifications.errors import IdentificationNotFound
 from identifications.models import Identification, IdentificationEvent
-from identifications.redaction_services import identification_redact
+from identifications.services.redaction import identification_redact
 from scoring.models import ScoringAttempt
 from tests.factories import IdentificationFactory, OrganizationFactory
 from tests.redaction import assert_attempt_redacted, attempt_with_evidence

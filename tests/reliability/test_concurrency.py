@@ -12,7 +12,7 @@ from django.test import Client
 
 from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
-from identifications.services import identifications_expire_due
+from identifications.services.lifecycle import identifications_expire_due
 from scoring.models import ScoringAttempt
 from tests.api.helpers import SEED_BODY, close_url, create_url, errors, post_json
 from tests.api.validation_helpers import DEVICE, retrieve_url, validate_url

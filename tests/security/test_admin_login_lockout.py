@@ -7,7 +7,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from identifications.logging import mask
+from identifications.log_masking import mask
 
 LOGIN = "/admin/login/"
 PASSWORD = "the-right-password-42"

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from identifications.models import OrganizationAPIKey
-from identifications.organization_services import api_key_revoke
+from identifications.services.organizations import api_key_revoke
 from tests.api.helpers import create_url, errors
 from tests.factories import issue_key
 

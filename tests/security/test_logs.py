@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from identifications import services
-from identifications.logging import MaskSecretsFilter, mask
+from identifications.log_masking import MaskSecretsFilter, mask
 from tests.api.helpers import close_url, create_url, post_json
 from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, image_base64, validate_url
 

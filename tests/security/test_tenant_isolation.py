@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from identifications.api.base import APIViewSet
+from identifications.api.http.base import APIViewSet
 from identifications.client_secrets import hash_client_secret
 from identifications.models import Identification, IdentificationEvent
 from tests.api.helpers import SEED_BODY

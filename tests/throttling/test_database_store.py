@@ -16,12 +16,12 @@ import pytest
 import time_machine
 from django.db import connection
 
-from identifications.api.throttling import RateLimitDatabaseCache
+from identifications.api.http.throttling import RateLimitDatabaseCache
 from tests.api.helpers import create_url
 from tests.reliability.racing import race, values
 
 PRODUCTION_STORE = {
-    "BACKEND": "identifications.api.throttling.RateLimitDatabaseCache",
+    "BACKEND": "identifications.api.http.throttling.RateLimitDatabaseCache",
     "LOCATION": "ratelimit_cache",
     "OPTIONS": {"MAX_ENTRIES": 100_000},
 }

@@ -8,7 +8,7 @@ import time_machine
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
-from identifications.api.throttling import parse_rate
+from identifications.api.http.throttling import parse_rate
 from identifications.models import Identification
 from tests.api.helpers import SEED_BODY, create_url, errors, post_json
 from tests.api.validation_helpers import retrieve_url
@@ -117,7 +117,7 @@ def test_an_unavailable_store_lets_requests_through(client, auth, monkeypatch, c
     monkeypatch.setattr(caches["ratelimit"], "incr", down)
     monkeypatch.setattr(caches["ratelimit"], "add", down)
 
-    with caplog.at_level(logging.WARNING, logger="identifications.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="identifications.api.http.throttling"):
         responses = [list_(client, auth) for _ in range(5)]
 
     assert {response.status_code for response in responses} == {200}

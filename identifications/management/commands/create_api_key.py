@@ -4,7 +4,7 @@ from django.utils.translation import gettext
 
 from identifications.management.commands._durations import parse_positive_duration
 from identifications.models import Organization, OrganizationAPIKey
-from identifications.organization_services import api_key_issue
+from identifications.services.organizations import api_key_issue
 
 DEFAULT_NAME = "manage.py create_api_key"
 

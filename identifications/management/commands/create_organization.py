@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 from django.utils.translation import gettext
 
-from identifications.organization_services import organization_create
+from identifications.services.organizations import organization_create
 from scoring.models import Configuration
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext, ngettext
 
-from identifications.idempotency import idempotency_purge_expired
+from identifications.services.idempotency import idempotency_purge_expired
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext, ngettext
 
 from identifications.actors import Actor
 from identifications.management.commands._durations import parse_positive_duration
-from identifications.redaction_services import identifications_due_for_purge, identifications_purge
+from identifications.services.redaction import identifications_due_for_purge, identifications_purge
 
 COMMAND_NAME = "purge_identifications"
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
 from identifications.models import OrganizationAPIKey
-from identifications.organization_services import APIKeyNotFound, api_key_revoke
+from identifications.services.organizations import APIKeyNotFound, api_key_revoke
 
 
 class Command(BaseCommand):

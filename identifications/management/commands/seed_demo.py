@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from identifications.models import Organization, OrganizationAPIKey
-from identifications.organization_services import api_key_issue, api_key_revoke, organization_create
+from identifications.services.organizations import api_key_issue, api_key_revoke, organization_create
 
 DEMO_ORGANIZATION_NAME = "Acme Bank (demo)"
 DEMO_KEY_NAME = "demo (make run)"

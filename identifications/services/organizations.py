@@ -7,8 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from identifications import key_cache
 from identifications.models import Organization, OrganizationAPIKey
+from identifications.selectors import api_keys as key_cache
 from scoring.secrets import scoring_signing_secret
 
 logger = logging.getLogger(__name__)

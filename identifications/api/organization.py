@@ -14,13 +14,13 @@ from rest_framework.response import Response
 
 from identifications import selectors, services
 from identifications.actors import Actor
-from identifications.api import serializers
-from identifications.api.authentication import BearerAPIKeyAuthentication
-from identifications.api.base import APIViewSet
-from identifications.api.list_serializers import IdentificationListQuery
-from identifications.api.pagination import NewestFirstCursorPagination
-from identifications.api.permissions import IsOrganizationAPIKey
-from identifications.api.schema import error_responses
+from identifications.api import organization_inputs as serializers
+from identifications.api.http.authentication import BearerAPIKeyAuthentication
+from identifications.api.http.base import APIViewSet
+from identifications.api.http.pagination import NewestFirstCursorPagination
+from identifications.api.http.permissions import IsOrganizationAPIKey
+from identifications.api.http.schema import error_responses
+from identifications.api.list_inputs import IdentificationListQuery
 from identifications.errors import DomainError
 
 TAG = "Identification with identity document Admin"

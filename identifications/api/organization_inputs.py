@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from identifications import reference
-from identifications.api.fields import CountryCodeField, DurationField, StrictCharField, StrictSerializer
+from identifications.api.http.fields import CountryCodeField, DurationField, StrictCharField, StrictSerializer
 from identifications.documents import normalise_document_number
 from identifications.models import Identification, IdentificationEvent
+from identifications.selectors import reference
 from scoring.models import Provider
 
 MAX_EXPIRES_IN = timedelta(days=30)

@@ -9,20 +9,24 @@ from rest_framework.response import Response
 
 from identifications import selectors
 from identifications.actors import Actor
-from identifications.api import serializers
-from identifications.api.authentication import BearerAPIKeyAuthentication
-from identifications.api.base import APIViewSet
-from identifications.api.holder_auth import ClientSecretAuthentication, HolderCredential, IsOrganizationKeyOrHolder
-from identifications.api.schema import error_responses, string_parameter_schema
-from identifications.api.validation_serializers import (
+from identifications.api import organization_inputs as serializers
+from identifications.api.holder_inputs import (
     DeviceHeaders,
     ValidateIdentityDocumentIdentificationRequest,
     device_context,
 )
-from identifications.api.viewsets import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
+from identifications.api.http.authentication import BearerAPIKeyAuthentication
+from identifications.api.http.base import APIViewSet
+from identifications.api.http.client_secret import (
+    ClientSecretAuthentication,
+    HolderCredential,
+    IsOrganizationKeyOrHolder,
+)
+from identifications.api.http.schema import error_responses, string_parameter_schema
+from identifications.api.organization import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
 from identifications.errors import DomainError
-from identifications.services import identification_expire_if_due
-from identifications.validation_services import identification_validate
+from identifications.services.attempts import identification_validate
+from identifications.services.lifecycle import identification_expire_if_due
 from scoring.external import ScoringProviderUnavailable
 
 TAG = "Identification with identity document"

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from identifications.actors import Actor
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
-from identifications.idempotency import idempotency_forget_subject
 from identifications.models import Identification, IdentificationEvent
-from identifications.services import identification_close
+from identifications.services.idempotency import idempotency_forget_subject
+from identifications.services.lifecycle import identification_close
 from scoring.models import ScoringAttempt
 
 logger = logging.getLogger(__name__)

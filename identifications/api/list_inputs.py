@@ -1,8 +1,8 @@
 from django.utils.translation import gettext
 from rest_framework import serializers
 
-from identifications.api.fields import StrictCharField, StrictDateTimeField, StrictSerializer
-from identifications.api.serializers import StrictChoiceField
+from identifications.api.http.fields import StrictCharField, StrictDateTimeField, StrictSerializer
+from identifications.api.organization_inputs import StrictChoiceField
 from identifications.models import Identification
 
 

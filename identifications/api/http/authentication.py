@@ -9,8 +9,8 @@ from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from identifications import key_cache
 from identifications.models import OrganizationAPIKey
+from identifications.selectors import api_keys as key_cache
 
 KEYWORD = "Bearer"
 # A key is `prefix.secret` (8 and 32 letters or digits): anything else is refused before any query.
@@ -26,7 +26,7 @@ class BearerAPIKeyAuthentication(BaseAuthentication):
         key = key.strip()
         if keyword.lower() != KEYWORD.lower() or not KEY_SHAPE.match(key):
             raise exceptions.AuthenticationFailed(gettext("The Authorization header must be 'Bearer <API key>'."))
-        # The row comes from a cache of a few seconds (identifications.key_cache); the secret is checked every time.
+        # The row comes from a cache of a few seconds (selectors.api_keys); the secret is checked every time.
         api_key = key_cache.usable_key(key.partition(".")[0])
         if api_key is None or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed(gettext("The API key is not valid."))

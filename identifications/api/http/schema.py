@@ -7,11 +7,11 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.utils import OpenApiResponse
 
-from identifications.api.serializers import ErrorsResponse
+from identifications.api.organization_inputs import ErrorsResponse
 
 
 class BearerAPIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "identifications.api.authentication.BearerAPIKeyAuthentication"
+    target_class = "identifications.api.http.authentication.BearerAPIKeyAuthentication"
     name = "BearerAPIKey"
 
     def get_security_definition(self, auto_schema):
@@ -42,7 +42,7 @@ def error_responses(*statuses: int) -> dict:
 
 
 class ClientSecretScheme(OpenApiAuthenticationExtension):
-    target_class = "identifications.api.holder_auth.ClientSecretAuthentication"
+    target_class = "identifications.api.http.client_secret.ClientSecretAuthentication"
     name = "ClientSecret"
 
     def get_security_definition(self, auto_schema):
@@ -61,7 +61,7 @@ class ClientSecretScheme(OpenApiAuthenticationExtension):
 class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
     """DRF's string schema (type, lengths) plus the field's own rule: a pattern or an enum."""
 
-    target_class = "identifications.api.fields.StrictCharField"
+    target_class = "identifications.api.http.fields.StrictCharField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
@@ -72,7 +72,7 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
 class StrictSerializerSchema(OpenApiSerializerExtension):
     """Unknown fields are 400 unknown_field: `additionalProperties: false`."""
 
-    target_class = "identifications.api.fields.StrictSerializer"
+    target_class = "identifications.api.http.fields.StrictSerializer"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):
@@ -82,10 +82,10 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
 class EvidenceMetadataFieldSchema(OpenApiSerializerFieldExtension):
     """The metadata object, or the same object as JSON text."""
 
-    target_class = "identifications.api.validation_serializers.EvidenceMetadataField"
+    target_class = "identifications.api.holder_inputs.EvidenceMetadataField"
 
     def map_serializer_field(self, auto_schema, direction):
-        from identifications.api.validation_serializers import METADATA_JSON_MAX_LENGTH, EvidenceMetadataInput
+        from identifications.api.holder_inputs import METADATA_JSON_MAX_LENGTH, EvidenceMetadataInput
 
         as_text = {
             "type": "string",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-from identifications.api.authentication import KEYWORD, BearerAPIKeyAuthentication
+from identifications.api.http.authentication import KEYWORD, BearerAPIKeyAuthentication
 from identifications.client_secrets import hash_client_secret, looks_like_client_secret
 from identifications.models import Identification, OrganizationAPIKey
 

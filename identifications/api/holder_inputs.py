@@ -12,16 +12,16 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 
-from identifications.api.fields import (
+from identifications.api.http.fields import (
     WHITESPACE_CLASS,
     CountryCodeField,
     StrictCharField,
     StrictDateField,
     StrictSerializer,
 )
-from identifications.api.parsers import loads_strict
+from identifications.api.http.parsers import loads_strict
 from identifications.documents import normalise_document_number
-from identifications.validation_services import DeviceContext, Evidence
+from identifications.services.attempts import DeviceContext, Evidence
 from scoring.checks import EvidenceMetadata
 from scoring.mrz import MRZError, validate_lines
 

@@ -23,7 +23,7 @@ from django.db import connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 from rest_framework.throttling import BaseThrottle
 
-from identifications.api.holder_auth import HolderCredential
+from identifications.api.http.client_secret import HolderCredential
 from identifications.models import OrganizationAPIKey
 
 logger = logging.getLogger(__name__)

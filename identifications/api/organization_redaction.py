@@ -6,14 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from identifications.actors import Actor
-from identifications.api.authentication import BearerAPIKeyAuthentication
-from identifications.api.base import APIViewSet
-from identifications.api.fields import StrictSerializer
-from identifications.api.permissions import IsOrganizationAPIKey
-from identifications.api.schema import error_responses
-from identifications.api.serializers import audit_reason_field
-from identifications.api.viewsets import ADMIN_IDENTIFICATION_ID, ORG_ID, TAG, json_object_body, parse_uuid
-from identifications.redaction_services import identification_redact
+from identifications.api.http.authentication import BearerAPIKeyAuthentication
+from identifications.api.http.base import APIViewSet
+from identifications.api.http.fields import StrictSerializer
+from identifications.api.http.permissions import IsOrganizationAPIKey
+from identifications.api.http.schema import error_responses
+from identifications.api.organization import ADMIN_IDENTIFICATION_ID, ORG_ID, TAG, json_object_body, parse_uuid
+from identifications.api.organization_inputs import audit_reason_field
+from identifications.services.redaction import identification_redact
 
 
 @extend_schema_serializer(component_name="RedactIdentityDocumentIdentification")

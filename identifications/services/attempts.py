@@ -10,7 +10,7 @@ from django.utils import timezone
 from identifications.actors import Actor
 from identifications.errors import IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
-from identifications.services import identification_expire_if_due
+from identifications.services.lifecycle import identification_expire_if_due
 from scoring.checks import Declared, EvidenceMetadata
 from scoring.models import ScoringAttempt
 from scoring.providers import Attempt, Outcome, provider_for

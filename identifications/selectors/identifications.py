@@ -5,7 +5,7 @@ from django.utils import timezone
 from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound
 from identifications.models import Identification
-from identifications.services import identification_expire_if_due
+from identifications.services.lifecycle import identification_expire_if_due
 
 
 def _with_response_relations(queryset):

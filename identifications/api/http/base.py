@@ -13,11 +13,11 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
-from identifications import idempotency
-from identifications.api.holder_auth import HolderCredential
-from identifications.api.parsers import RequestTooLarge
-from identifications.api.throttling import CredentialRateThrottle, parse_rate
+from identifications.api.http.client_secret import HolderCredential
+from identifications.api.http.parsers import RequestTooLarge
+from identifications.api.http.throttling import CredentialRateThrottle, parse_rate
 from identifications.models import OrganizationAPIKey
+from identifications.services import idempotency
 
 logger = logging.getLogger("identifications.api")
 
