@@ -138,7 +138,7 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj):
-        if obj.status == Identification.Status.PENDING and obj.expires_at <= timezone.now():
+        if obj.is_due_for_expiry(timezone.now()):
             return status_badge(
                 obj.status,
                 gettext("%(status)s (past expiry)") % {"status": obj.get_status_display()},
@@ -196,10 +196,7 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["show_close_button"] = (
-            obj is not None
-            and self.has_close_permission(request, obj)
-            and obj.is_open
-            and obj.expires_at > timezone.now()
+            obj is not None and self.has_close_permission(request, obj) and obj.is_open_at(timezone.now())
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

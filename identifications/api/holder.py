@@ -81,7 +81,10 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
         if isinstance(request.auth, HolderCredential):
             # Authentication already loaded it (and checked it is the one in the path).
             return identification_expire_if_due(request.auth.identification)
-        return selectors.identification_get(organization=request.auth.organization, identification_id=identification_id)
+        identification = selectors.identification_get(
+            organization=request.auth.organization, identification_id=identification_id
+        )
+        return identification_expire_if_due(identification)
 
     def actor(self, request) -> Actor:
         return Actor.holder() if isinstance(request.auth, HolderCredential) else Actor.api_key(request.auth)

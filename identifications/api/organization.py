@@ -116,7 +116,7 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
         query.is_valid(raise_exception=True)
         filters = {key: value for key, value in query.validated_data.items() if key not in ("limit", "cursor")}
         queryset = selectors.identification_list(organization=request.auth.organization, **filters)
-        page = selectors.expire_page(self.paginate_queryset(queryset))
+        page = services.identifications_expire_page(self.paginate_queryset(queryset))
         body = serializers.IdentityDocumentIdentificationResponse(page, many=True).data
         return self.get_paginated_response(body)
 

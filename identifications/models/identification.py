@@ -16,12 +16,78 @@ class IdentificationStatus(models.TextChoices):
     EXPIRED = "EXPIRED", _("Expired")
 
 
+# The lifecycle as data: the statuses each status may move to. Only PENDING moves; every other status is final.
+# identifications.services.lifecycle refuses any transition not listed here.
+TRANSITIONS = {
+    IdentificationStatus.PENDING: frozenset(
+        {
+            IdentificationStatus.VERIFIED,
+            IdentificationStatus.REJECTED,
+            IdentificationStatus.CLOSED,
+            IdentificationStatus.EXPIRED,
+        }
+    ),
+    IdentificationStatus.VERIFIED: frozenset(),
+    IdentificationStatus.REJECTED: frozenset(),
+    IdentificationStatus.CLOSED: frozenset(),
+    IdentificationStatus.EXPIRED: frozenset(),
+}
+OPEN_STATUSES = frozenset(status for status, targets in TRANSITIONS.items() if targets)
+# Where an open identification goes when it is met past `expires_at`, whether or not that is persisted yet.
+EXPIRED_STATUS = IdentificationStatus.EXPIRED
+
+
+def _open_rows() -> models.Q:
+    # `status = 'PENDING'` while PENDING is the only open status: the form the partial indexes' condition has.
+    (only,) = OPEN_STATUSES
+    return models.Q(status=only)
+
+
+def _current_status_conditions(now) -> dict:
+    """The status each row is in as of `now`, as Q objects: the one SQL form of "an open identification past its
+    expiry is EXPIRED" (the model's `current_status` is the same rule in Python)."""
+    conditions = {status: models.Q(status=status) for status in IdentificationStatus}
+    for status in OPEN_STATUSES:
+        conditions[status] &= models.Q(expires_at__gt=now)
+    conditions[EXPIRED_STATUS] |= _open_rows() & models.Q(expires_at__lte=now)
+    return conditions
+
+
+class IdentificationQuerySet(models.QuerySet):
+    """Reads by lifecycle state; the writes are in identifications.services.lifecycle."""
+
+    def open(self, now=None):
+        """Rows that may still change: open statuses, and, given `now`, not past their expiry."""
+        rows = self.filter(_open_rows())
+        return rows if now is None else rows.filter(expires_at__gt=now)
+
+    def due_for_expiry(self, now):
+        """Open rows past their expiry: EXPIRED as of `now` (the partial index identification_expiry_due)."""
+        return self.filter(_open_rows(), expires_at__lte=now)
+
+    def in_current_status(self, status, now):
+        """Rows whose status as of `now` is `status` (a PENDING filter leaves out those past their expiry)."""
+        return self.filter(_current_status_conditions(now)[status])
+
+    def with_current_status(self, now):
+        """Annotates `current_status`: the status as of `now`, as the API reports it."""
+        return self.annotate(
+            current_status=models.Case(
+                *(
+                    models.When(condition, then=models.Value(status.value))
+                    for status, condition in _current_status_conditions(now).items()
+                ),
+                output_field=models.CharField(),
+            )
+        )
+
+
 class Identification(models.Model):
     """One person's identification process, opened by an organization and ended in a terminal status."""
 
     Status = IdentificationStatus
-    # Only PENDING moves; every other status is final.
-    OPEN_STATUSES = frozenset({Status.PENDING})
+    TRANSITIONS = TRANSITIONS
+    OPEN_STATUSES = OPEN_STATUSES
 
     id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -66,6 +132,8 @@ class Identification(models.Model):
     )
     # Set once the person's data (names, number, attempts' metadata and evidence) is erased; the row stays as audit.
     redacted_at = models.DateTimeField(_("redacted at"), null=True, blank=True, editable=False)
+
+    objects = IdentificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -112,7 +180,22 @@ class Identification(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
+        """Its stored status may still change (it may be past its expiry: see `is_open_at`)."""
+        return self.status in OPEN_STATUSES
+
+    def is_past_expiry(self, now) -> bool:
+        return self.expires_at <= now
+
+    def is_due_for_expiry(self, now) -> bool:
+        """Stored as open but past its expiry: EXPIRED as of `now`, not yet persisted."""
+        return self.is_open and self.is_past_expiry(now)
+
+    def current_status(self, now):
+        """The status as of `now`, as the API reports it: an open identification past its expiry is EXPIRED."""
+        return EXPIRED_STATUS if self.is_due_for_expiry(now) else self.status
+
+    def is_open_at(self, now) -> bool:
+        return self.current_status(now) in OPEN_STATUSES
 
 
 class IdentificationEvent(models.Model):

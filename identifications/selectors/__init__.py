@@ -6,6 +6,6 @@
 - `dashboard`: the back office's aggregate counts.
 """
 
-from identifications.selectors.identifications import expire_page, identification_get, identification_list
+from identifications.selectors.identifications import identification_get, identification_list
 
-__all__ = ["expire_page", "identification_get", "identification_list"]
+__all__ = ["identification_get", "identification_list"]

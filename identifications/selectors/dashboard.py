@@ -106,18 +106,6 @@ class Dashboard:
     activity: DailyActivity
 
 
-def _status_conditions(now) -> dict:
-    """The status each identification is in *now*: a PENDING one past its expiry is EXPIRED, as the API says,
-    whether or not the expiry run has persisted it yet."""
-    return {
-        Status.PENDING: Q(status=Status.PENDING, expires_at__gt=now),
-        Status.VERIFIED: Q(status=Status.VERIFIED),
-        Status.REJECTED: Q(status=Status.REJECTED),
-        Status.CLOSED: Q(status=Status.CLOSED),
-        Status.EXPIRED: Q(status=Status.EXPIRED) | Q(status=Status.PENDING, expires_at__lte=now),
-    }
-
-
 def _created_between(since, now):
     return Identification.objects.filter(created_at__gte=since, created_at__lte=now)
 
@@ -125,14 +113,19 @@ def _created_between(since, now):
 def status_counts_by_window(*, now=None) -> list[WindowCounts]:
     """Identifications created in each window (24 hours, 7 and 30 days up to `now`), by their status now. One query."""
     now = now or timezone.now()
-    conditions = _status_conditions(now)
     longest = max(window.length for window in WINDOWS)
-    row = _created_between(now - longest, now).aggregate(
-        **{
-            f"{window.key}_{status}": Count("pk", filter=Q(created_at__gte=now - window.length) & condition)
-            for window in WINDOWS
-            for status, condition in conditions.items()
-        }
+    row = (
+        _created_between(now - longest, now)
+        .with_current_status(now)
+        .aggregate(
+            **{
+                f"{window.key}_{status}": Count(
+                    "pk", filter=Q(created_at__gte=now - window.length, current_status=status)
+                )
+                for window in WINDOWS
+                for status in STATUSES
+            }
+        )
     )
     return [
         WindowCounts(window, StatusCounts({status: row[f"{window.key}_{status}"] for status in STATUSES}))
@@ -145,10 +138,11 @@ def top_organizations(*, window: Window, now=None, limit: int = TOP_ORGANIZATION
     now = now or timezone.now()
     rows = (
         _created_between(now - window.length, now)
+        .with_current_status(now)
         .values("organization__slug", "organization__name")
         .annotate(
             total=Count("pk"),
-            **{status: Count("pk", filter=condition) for status, condition in _status_conditions(now).items()},
+            **{status: Count("pk", filter=Q(current_status=status)) for status in STATUSES},
         )
         .order_by("-total", "organization__slug")[:limit]
     )

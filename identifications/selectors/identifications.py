@@ -5,15 +5,15 @@ from django.utils import timezone
 from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound
 from identifications.models import Identification
-from identifications.services.lifecycle import identification_expire_if_due
 
 
 def _with_response_relations(queryset):
     return queryset.select_related("document_type", "configuration")
 
 
-def identification_get(*, organization, identification_id, now=None) -> Identification:
-    """The organization's identification, persisted as EXPIRED first if it is met past its expiry."""
+def identification_get(*, organization, identification_id) -> Identification:
+    """The organization's identification as stored (the view persists a due expiry with
+    `services.identification_expire_if_due`)."""
     identification = (
         _with_response_relations(Identification.objects.filter(organization=organization))
         .filter(pk=identification_id)
@@ -21,24 +21,18 @@ def identification_get(*, organization, identification_id, now=None) -> Identifi
     )
     if identification is None:
         raise IdentificationNotFound()
-    return identification_expire_if_due(identification, now=now)
+    return identification
 
 
 def identification_list(
     *, organization, status=None, created_after=None, created_before=None, document_number=None, now=None
 ):
-    """The organization's identifications, newest first. Rows that a PENDING filter would show past their
-    expiry are shown (and persisted) as EXPIRED by the caller page by page, see `expire_page`."""
+    """The organization's identifications, newest first, filtered by their status as of `now` (a PENDING row past
+    its expiry counts as EXPIRED). The view persists that expiry page by page, see
+    `services.identifications_expire_page`."""
     queryset = _with_response_relations(Identification.objects.filter(organization=organization))
-    now = now or timezone.now()
-    if status == Identification.Status.PENDING:
-        queryset = queryset.filter(status=status, expires_at__gt=now)
-    elif status == Identification.Status.EXPIRED:
-        queryset = queryset.filter(status__in=[status, Identification.Status.PENDING]).exclude(
-            status=Identification.Status.PENDING, expires_at__gt=now
-        )
-    elif status:
-        queryset = queryset.filter(status=status)
+    if status:
+        queryset = queryset.in_current_status(status, now or timezone.now())
     if created_after:
         queryset = queryset.filter(created_at__gte=created_after)
     if created_before:
@@ -46,8 +40,3 @@ def identification_list(
     if document_number:
         queryset = queryset.filter(document_number=normalise_document_number(document_number))
     return queryset
-
-
-def expire_page(identifications, *, now=None) -> list[Identification]:
-    """Persist EXPIRED on the page's PENDING rows past their expiry (rare: the expiry command does most)."""
-    return [identification_expire_if_due(identification, now=now) for identification in identifications]

@@ -1,6 +1,7 @@
 """Every write of the domain: the API's viewsets, the admin and the management commands call these.
 
-- `lifecycle`: where an identification changes state (create, close, expire).
+- `lifecycle`: where an identification changes state (create, close, expire, score, redact): every transition
+  and every audit event goes through it.
 - `attempts`: the holder's validation attempts and the transition their score earns.
 - `redaction`: erasing a person's data, on request or past retention.
 - `organizations`: organizations, their API keys and scoring secrets.
@@ -13,6 +14,7 @@ from identifications.services.lifecycle import (
     identification_create,
     identification_expire_if_due,
     identifications_expire_due,
+    identifications_expire_page,
 )
 from identifications.services.organizations import (
     api_key_issue,
@@ -38,6 +40,7 @@ __all__ = [
     "identification_validate",
     "identifications_due_for_purge",
     "identifications_expire_due",
+    "identifications_expire_page",
     "identifications_purge",
     "organization_create",
     "scoring_secret_rotate",

@@ -9,15 +9,17 @@ from django.utils import timezone
 
 from identifications.actors import Actor
 from identifications.errors import IdentificationNotOpen
-from identifications.models import Identification, IdentificationEvent
-from identifications.services.lifecycle import identification_expire_if_due
+from identifications.models import Identification
+from identifications.services.lifecycle import (
+    identification_conclude_attempt,
+    identification_expire_if_due,
+    identification_settled_status,
+)
 from scoring.checks import Declared, EvidenceMetadata
 from scoring.models import ScoringAttempt
 from scoring.providers import Attempt, Outcome, provider_for
 
 logger = logging.getLogger(__name__)
-
-Status = Identification.Status
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def identification_validate(
     ScoringProviderUnavailable (nothing recorded, no attempt consumed) when the provider fails."""
     now = now or timezone.now()
     identification_expire_if_due(identification, now=now)
-    if identification.status != Status.PENDING:
+    if not identification.is_open:
         raise IdentificationNotOpen(identification.status)
 
     # Scored outside any transaction: an external provider may take seconds, and no lock is held meanwhile.
@@ -89,10 +91,7 @@ def identification_validate(
         raise
     if status is None:
         # Another request ended it (or it expired) while we were scoring.
-        current = Identification.objects.values_list("status", flat=True).get(pk=identification.pk)
-        if current == Status.PENDING:
-            current = identification_expire_if_due(identification, now=now).status
-        raise IdentificationNotOpen(current)
+        raise IdentificationNotOpen(identification_settled_status(identification.pk, now=now))
     return identification
 
 
@@ -105,16 +104,10 @@ def _record(identification, attempt, outcome: Outcome, evidence, *, actor, now):
             .only("status", "expires_at", "attempts_used")
             .get(pk=identification.pk)
         )
-        if locked.status != Status.PENDING or locked.expires_at <= now:
+        if not locked.is_open_at(now):
             return None
         number = locked.attempts_used + 1
         passed = outcome_passes(outcome, configuration)
-        if passed:
-            status = Status.VERIFIED
-        elif number >= configuration.maximum_attempts:
-            status = Status.REJECTED
-        else:
-            status = Status.PENDING
         attempt.number = number
         attempt.passed = passed
         if evidence:
@@ -123,21 +116,18 @@ def _record(identification, attempt, outcome: Outcome, evidence, *, actor, now):
         changes = {
             "attempts_used": number,
             "result": {"score": outcome.score, "passed": passed, "checks": attempt.checks},
-            "status": status,
-            "updated_at": now,
         }
-        Identification.objects.filter(pk=identification.pk).update(**changes)
-        for field, value in changes.items():
+        status = identification_conclude_attempt(
+            identification=locked,
+            passed=passed,
+            maximum_attempts=configuration.maximum_attempts,
+            reason=f"Attempt {number} of {configuration.maximum_attempts} scored {outcome.score}.",
+            actor=actor,
+            now=now,
+            changes=changes,
+        )
+        for field, value in {**changes, "status": status, "updated_at": now}.items():
             setattr(identification, field, value)
-        if status != Status.PENDING:
-            IdentificationEvent.objects.create(
-                identification_id=identification.pk,
-                from_status=Status.PENDING,
-                to_status=status,
-                reason=f"Attempt {number} of {configuration.maximum_attempts} scored {outcome.score}.",
-                created_at=now,
-                **actor.event_fields(),
-            )
     logger.info("identification %s attempt %d scored %d (%s)", identification.pk, number, outcome.score, status.lower())
     return status
 

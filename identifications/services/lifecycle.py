@@ -1,10 +1,14 @@
-"""Every state change of an identification happens here; the API, the admin and the commands call these.
+"""Where an identification changes state: the API, the admin, the commands and the other services call these.
 
-Transitions are single conditional UPDATEs (`... WHERE status = 'PENDING'`): when two callers race, the database
-lets exactly one of them change the row, and only the winner writes the audit event, in the same transaction.
+Every status change goes through `_transition`: one conditional UPDATE (`... WHERE status = <from>`), so that when
+two callers race the database lets exactly one of them change the row, and only the winner writes the audit event,
+in the same transaction. The allowed transitions are data (`Identification.TRANSITIONS`); the rule "an open
+identification past `expires_at` is EXPIRED" lives in the model's QuerySet and `current_status`. Every audit event
+(creation, transition, redaction, expiry batch) is written by `_record_events`.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -18,6 +22,9 @@ from identifications.models import Identification, IdentificationEvent
 logger = logging.getLogger(__name__)
 
 Status = Identification.Status
+
+# The audit reason of every expiry, one at a time or in batches.
+EXPIRED_REASON = "Expired before it was completed."
 
 
 def identification_create(
@@ -53,12 +60,16 @@ def identification_create(
     )
     with transaction.atomic():
         identification.save(force_insert=True)
-        IdentificationEvent.objects.create(
-            identification=identification,
-            from_status=None,
-            to_status=Status.PENDING,
-            created_at=now,
-            **actor.event_fields(),
+        _record_events(
+            [
+                IdentificationEvent(
+                    identification=identification,
+                    from_status=None,
+                    to_status=identification.status,
+                    created_at=now,
+                    **actor.event_fields(),
+                )
+            ]
         )
     logger.info("identification %s created by %s %s", identification.pk, actor.type, actor.name)
     # Only the creator's response ever carries the raw secret; it is not stored.
@@ -73,59 +84,160 @@ def identification_close(*, identification_id, actor: Actor, reason: str = "", o
     a PENDING one past its expiry is persisted as EXPIRED first).
     """
     now = now or timezone.now()
-    scope = Identification.objects.filter(pk=identification_id)
+    scope = Identification.objects.all()
     if organization is not None:
         scope = scope.filter(organization=organization)
-    with transaction.atomic():
-        closed = scope.filter(status=Status.PENDING, expires_at__gt=now).update(
-            status=Status.CLOSED, closed_at=now, close_reason=reason, updated_at=now
-        )
-        if closed:
-            IdentificationEvent.objects.create(
-                identification_id=identification_id,
-                from_status=Status.PENDING,
-                to_status=Status.CLOSED,
-                reason=reason,
-                created_at=now,
-                **actor.event_fields(),
-            )
+    closed = _transition(
+        scope.open(now),
+        identification_id,
+        from_status=Status.PENDING,
+        to_status=Status.CLOSED,
+        actor=actor,
+        reason=reason,
+        now=now,
+        changes={"closed_at": now, "close_reason": reason},
+    )
     if closed:
         logger.info("identification %s closed by %s %s", identification_id, actor.type, actor.name)
         return
-    current = scope.values_list("status", flat=True).first()
+    current = _settled_status(scope, identification_id, now=now)
     if current is None:
         raise IdentificationNotFound()
-    if current == Status.PENDING:
-        current = _expire_one(identification_id, now=now)
     raise IdentificationNotOpen(current)
 
 
+def identification_conclude_attempt(
+    *, identification: Identification, passed: bool, maximum_attempts: int, reason: str, actor: Actor, now, changes
+) -> str:
+    """Record a scored attempt on an open identification whose row the caller holds locked: VERIFIED when it
+    passed, REJECTED when it was the last one allowed, otherwise it stays PENDING. `changes` (the attempt count and
+    result) are written in the same UPDATE. Returns the status afterwards."""
+    if passed:
+        to_status = Status.VERIFIED
+    elif changes["attempts_used"] >= maximum_attempts:
+        to_status = Status.REJECTED
+    else:
+        Identification.objects.filter(pk=identification.pk).update(updated_at=now, **changes)
+        return identification.status
+    moved = _transition(
+        Identification.objects.all(),
+        identification.pk,
+        from_status=identification.status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        now=now,
+        changes=changes,
+    )
+    if not moved:
+        # The caller holds the row lock and saw it open; anything else is a bug, and rolls the attempt back.
+        raise RuntimeError("a locked open identification changed status")
+    return to_status
+
+
 def identification_expire_if_due(identification: Identification, *, now=None) -> Identification:
-    """Persist EXPIRED on a PENDING identification met past its expiry (lazy expiry on reads)."""
+    """Persist EXPIRED on an identification met past its expiry (lazy expiry: the views call it on what they
+    read, so that a response never shows PENDING past `expires_at`)."""
     now = now or timezone.now()
-    if identification.status == Status.PENDING and identification.expires_at <= now:
+    if identification.is_due_for_expiry(now):
         identification.status = _expire_one(identification.pk, now=now)
         identification.updated_at = now
     return identification
 
 
-def _expire_one(identification_id, *, now) -> str:
-    """Expire one due PENDING identification; returns its status afterwards, whoever changed it."""
-    with transaction.atomic():
-        expired = Identification.objects.filter(
-            pk=identification_id, status=Status.PENDING, expires_at__lte=now
-        ).update(status=Status.EXPIRED, updated_at=now)
-        if expired:
-            IdentificationEvent.objects.create(
+def identifications_expire_page(identifications: Iterable[Identification], *, now=None) -> list[Identification]:
+    """`identification_expire_if_due` on each row of a page (rare: the expiry command does most)."""
+    now = now or timezone.now()
+    return [identification_expire_if_due(identification, now=now) for identification in identifications]
+
+
+def identification_settled_status(identification_id, *, now=None) -> str | None:
+    """The stored status after expiring the identification if it is due; None if there is no such row. For a
+    caller that lost a race and must say which status it met."""
+    return _settled_status(Identification.objects.all(), identification_id, now=now or timezone.now())
+
+
+def identification_record_redaction(*, identification_id, status, actor: Actor, reason: str, now) -> None:
+    """The redaction's audit event: `from_status` equals `to_status`, the one event that is not a transition."""
+    _record_events(
+        [
+            IdentificationEvent(
                 identification_id=identification_id,
-                from_status=Status.PENDING,
-                to_status=Status.EXPIRED,
-                reason="Expired before it was completed.",
+                from_status=status,
+                to_status=status,
+                reason=reason,
                 created_at=now,
-                **Actor.system().event_fields(),
+                **actor.event_fields(),
             )
-            return Status.EXPIRED
+        ]
+    )
+
+
+def _settled_status(scope, identification_id, *, now) -> str | None:
+    current = scope.filter(pk=identification_id).values_list("status", flat=True).first()
+    if current in Identification.OPEN_STATUSES:
+        current = _expire_one(identification_id, now=now)
+    return current
+
+
+def _expire_one(identification_id, *, now) -> str:
+    """Expire one due open identification; returns its status afterwards, whoever changed it."""
+    expired = _transition(
+        Identification.objects.due_for_expiry(now),
+        identification_id,
+        from_status=Status.PENDING,
+        to_status=Status.EXPIRED,
+        actor=Actor.system(),
+        reason=EXPIRED_REASON,
+        now=now,
+    )
+    if expired:
+        return Status.EXPIRED
     return Identification.objects.values_list("status", flat=True).get(pk=identification_id)
+
+
+def _transition(
+    candidates, identification_id, *, from_status, to_status, actor: Actor, now, reason: str = "", changes=None
+) -> bool:
+    """Move one identification from `from_status` to `to_status` if it is among `candidates` (e.g. `open(now)`,
+    `due_for_expiry(now)`), with `changes` in the same UPDATE, and record the event only if this caller's UPDATE
+    changed the row. Returns whether it did. The one place an identification's status is written after creation."""
+    if to_status not in Identification.TRANSITIONS[from_status]:
+        raise ValueError(f"{from_status} -> {to_status} is not a transition of the lifecycle")
+    with transaction.atomic(savepoint=False):
+        moved = candidates.filter(pk=identification_id, status=from_status).update(
+            status=to_status, updated_at=now, **(changes or {})
+        )
+        if moved:
+            _record_events(
+                [
+                    IdentificationEvent(
+                        identification_id=identification_id,
+                        from_status=from_status,
+                        to_status=to_status,
+                        reason=reason,
+                        created_at=now,
+                        **actor.event_fields(),
+                    )
+                ]
+            )
+    return bool(moved)
+
+
+def _record_events(events: Iterable[IdentificationEvent] = (), *, statement: tuple[str, dict] | None = None) -> int:
+    """The one writer of IdentificationEvent rows: creation, every transition, redaction's from==to event and the
+    expiry batches all come here, inside the caller's transaction. Whatever must accompany every event (the
+    webhooks' outbox row) belongs here.
+
+    `events` are INSERTed in one statement. `statement` is the PostgreSQL expiry batch, (SQL, params), whose last
+    step INSERTs its events (see `_expire_batch_in_one_statement`); its row count is returned.
+    """
+    if statement is not None:
+        sql, params = statement
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    return len(IdentificationEvent.objects.bulk_create(list(events)))
 
 
 def identifications_expire_due(*, actor: Actor, now=None, batch_size: int = 1000) -> int:
@@ -145,12 +257,9 @@ def identifications_expire_due(*, actor: Actor, now=None, batch_size: int = 1000
     return total
 
 
-EXPIRED_REASON = "Expired before it was completed."
-
-
 def _expire_batch(*, actor: Actor, now, batch_size: int) -> int:
     with transaction.atomic():
-        due = Identification.objects.filter(status=Status.PENDING, expires_at__lte=now).order_by("expires_at")
+        due = Identification.objects.due_for_expiry(now).order_by("expires_at")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:batch_size])
@@ -163,7 +272,7 @@ def _expire_batch(*, actor: Actor, now, batch_size: int) -> int:
             # The rows are locked (PostgreSQL) or the database is (SQLite IMMEDIATE transactions), so this
             # cannot happen; if it ever does, roll back rather than write events for rows we did not change.
             raise RuntimeError("due identifications changed while locked")
-        IdentificationEvent.objects.bulk_create(
+        _record_events(
             IdentificationEvent(
                 identification_id=pk,
                 from_status=Status.PENDING,
@@ -180,36 +289,64 @@ def _expire_batch(*, actor: Actor, now, batch_size: int) -> int:
 def _expire_batch_in_one_statement(*, actor: Actor, now, batch_size: int) -> int:
     """`_expire_batch` as one PostgreSQL statement: lock the batch's due rows (skipping rows another transaction
     holds), mark them EXPIRED and write their events. Shipping a thousand ids and event objects through Python was
-    most of the command's time at a million due rows (BENCHMARKS.md); here Python sends one statement per batch."""
-    identification, event = Identification._meta.db_table, IdentificationEvent._meta.db_table
+    most of the command's time at a million due rows (BENCHMARKS.md); here Python sends one statement per batch.
+    Tables and columns come from the models' metadata; the event's columns are every concrete field but its id."""
+    quote = connection.ops.quote_name
+    identification_meta, event_meta = Identification._meta, IdentificationEvent._meta
+
+    def column(field_name: str) -> str:
+        return quote(identification_meta.get_field(field_name).column)
+
+    table, pk, status, updated_at, expires_at = (
+        quote(identification_meta.db_table),
+        quote(identification_meta.pk.column),
+        column("status"),
+        column("updated_at"),
+        column("expires_at"),
+    )
     pending, expired = Status.PENDING.value, Status.EXPIRED.value
     fields = actor.event_fields()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH due AS (
-                SELECT id FROM {identification}
-                WHERE status = '{pending}' AND expires_at <= %(now)s
-                ORDER BY expires_at
-                LIMIT %(batch_size)s
-                FOR UPDATE SKIP LOCKED
-            ), expired AS (
-                UPDATE {identification} AS expiring SET status = '{expired}', updated_at = %(now)s
-                FROM due WHERE expiring.id = due.id AND expiring.status = '{pending}'
-                RETURNING expiring.id
-            )
-            INSERT INTO {event}
-                (identification_id, from_status, to_status, actor_type, actor, staff_user_id, reason, created_at)
-            SELECT id, '{pending}', '{expired}', %(actor_type)s, %(actor)s, %(staff_user_id)s, %(reason)s, %(now)s
-            FROM expired
-            """,
-            {
-                "now": now,
-                "batch_size": batch_size,
-                "actor_type": fields["actor_type"],
-                "actor": fields["actor"],
-                "staff_user_id": getattr(fields["staff_user"], "pk", None),
-                "reason": EXPIRED_REASON,
-            },
+    # One SELECT expression per event column: the expired row's id, the rest parameters.
+    values = {
+        "identification": "id",
+        "from_status": "%(from_status)s",
+        "to_status": "%(to_status)s",
+        "actor_type": "%(actor_type)s",
+        "actor": "%(actor)s",
+        "staff_user": "%(staff_user_id)s",
+        "reason": "%(reason)s",
+        "created_at": "%(now)s",
+    }
+    event_fields = [field for field in event_meta.concrete_fields if not field.primary_key]
+    missing = {field.name for field in event_fields} ^ set(values)
+    if missing:
+        raise RuntimeError(f"the expiry batch statement does not fill IdentificationEvent fields {sorted(missing)}")
+    columns = ", ".join(quote(field.column) for field in event_fields)
+    selected = ", ".join(values[field.name] for field in event_fields)
+    sql = f"""
+        WITH due AS (
+            SELECT {pk} AS id FROM {table}
+            WHERE {status} = '{pending}' AND {expires_at} <= %(now)s
+            ORDER BY {expires_at}
+            LIMIT %(batch_size)s
+            FOR UPDATE SKIP LOCKED
+        ), expired AS (
+            UPDATE {table} AS expiring SET {status} = '{expired}', {updated_at} = %(now)s
+            FROM due WHERE expiring.{pk} = due.id AND expiring.{status} = '{pending}'
+            RETURNING expiring.{pk} AS id
         )
-        return cursor.rowcount
+        INSERT INTO {quote(event_meta.db_table)} ({columns})
+        SELECT {selected} FROM expired
+        """
+    params = {
+        "now": now,
+        "batch_size": batch_size,
+        "from_status": pending,
+        "to_status": expired,
+        "actor_type": fields["actor_type"],
+        "actor": fields["actor"],
+        "staff_user_id": getattr(fields["staff_user"], "pk", None),
+        "reason": EXPIRED_REASON,
+    }
+    with transaction.atomic():
+        return _record_events(statement=(sql, params))

@@ -20,7 +20,7 @@ from identifications.actors import Actor
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
 from identifications.services.idempotency import idempotency_forget_subject
-from identifications.services.lifecycle import identification_close
+from identifications.services.lifecycle import identification_close, identification_record_redaction
 from scoring.models import ScoringAttempt
 
 logger = logging.getLogger(__name__)
@@ -29,8 +29,6 @@ Status = Identification.Status
 
 CLOSE_REASON = "Closed to redact personal data."
 REDACTED = "Personal data redacted."
-# IdentificationEvent.reason holds at most this many characters.
-EVENT_REASON_MAX_LENGTH = 500
 
 
 def identification_redact(*, identification_id, actor: Actor, organization=None, reason: str = "", now=None) -> bool:
@@ -52,7 +50,7 @@ def identification_redact(*, identification_id, actor: Actor, organization=None,
             raise IdentificationNotFound()
         if locked.redacted_at is not None:
             return False
-        status = _end(identification_id, actor=actor, now=now) if locked.status == Status.PENDING else locked.status
+        status = _end(identification_id, actor=actor, now=now) if locked.is_open else locked.status
         evidence = _redact_attempts(identification_id)
         Identification.objects.filter(pk=identification_id).update(
             name=None, last_name=None, document_number=None, client_secret_hash=None, redacted_at=now
@@ -61,13 +59,8 @@ def identification_redact(*, identification_id, actor: Actor, organization=None,
             transaction.on_commit(lambda: delete_evidence(evidence))
         # Stored idempotent responses (the create's quotes the person and the client secret) go too.
         idempotency_forget_subject(subject=identification_id)
-        IdentificationEvent.objects.create(
-            identification_id=identification_id,
-            from_status=status,
-            to_status=status,
-            reason=event_reason(reason),
-            created_at=now,
-            **actor.event_fields(),
+        identification_record_redaction(
+            identification_id=identification_id, status=status, actor=actor, reason=event_reason(reason), now=now
         )
     logger.info("identification %s redacted by %s %s", identification_id, actor.type, actor.name)
     return True
@@ -114,11 +107,11 @@ def delete_evidence(names: list[str]) -> None:
 
 
 def event_reason(reason: str) -> str:
-    """`Personal data redacted.`, or with the caller's reason after it, cut to fit the event's 500 characters."""
+    """`Personal data redacted.`, or with the caller's reason after it, cut to fit the event's reason column."""
     if not reason:
         return REDACTED
     prefix = f"{REDACTED[:-1]}: "
-    room = EVENT_REASON_MAX_LENGTH - len(prefix)
+    room = IdentificationEvent._meta.get_field("reason").max_length - len(prefix)
     return prefix + (reason if len(reason) <= room else reason[: room - 1] + "…")
 
 

@@ -87,11 +87,12 @@ def test_a_failure_after_the_file_deletion_was_registered_rolls_back_and_keeps_t
 ):
     identification, first, _ = verified
 
-    def fail(**kwargs):
+    def fail(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    # The audit event is written after the file deletion is registered with on_commit.
-    monkeypatch.setattr(IdentificationEvent.objects, "create", fail)
+    # The audit event is written after the file deletion is registered with on_commit (services.lifecycle writes
+    # every event with bulk_create).
+    monkeypatch.setattr(IdentificationEvent.objects, "bulk_create", fail)
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         identification_redact(identification_id=identification.pk, actor=ACTOR, now=NOW)
 

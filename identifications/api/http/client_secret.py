@@ -58,7 +58,7 @@ class IsOrganizationKeyOrHolder(BasePermission):
                 raise exceptions.AuthenticationFailed(
                     gettext("The client secret is not valid for this identification.")
                 )
-            if identification.expires_at <= timezone.now():
+            if identification.is_past_expiry(timezone.now()):
                 raise exceptions.AuthenticationFailed(gettext("The client secret has expired with its identification."))
             return True
         raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
