@@ -34,3 +34,21 @@ class IdentificationNotOpen(DomainError):
             % {"status": status}
         )
         self.status = status
+
+
+class ScoringURLMissing(DomainError):
+    """EXTERNAL scoring asked of an organization that has no scoring URL: it would fail at the first validation."""
+
+    code = "invalid"
+
+    def __init__(self, *, field: str):
+        super().__init__(gettext("EXTERNAL scoring needs the organization's scoring URL; ask its staff."), field=field)
+
+
+class NoDefaultConfiguration(DomainError):
+    """No configuration named and the organization's default is gone (staff deleted it)."""
+
+    code = "required"
+
+    def __init__(self, *, field: str):
+        super().__init__(gettext("This organization has no default configuration; name one."), field=field)

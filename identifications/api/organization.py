@@ -87,7 +87,7 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
         api_key = request.auth
         now = timezone.now()
         serializer = serializers.CreateIdentityDocumentIdentificationRequest(
-            data=json_object_body(request), context={"organization": api_key.organization, "now": now}
+            data=json_object_body(request), context={"now": now}
         )
         serializer.is_valid(raise_exception=True)
         identification = services.identification_create(

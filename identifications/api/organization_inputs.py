@@ -129,19 +129,11 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
     scoring = ScoringInput(required=False, allow_null=True)
 
     def validate(self, attrs):
-        organization = self.context["organization"]
+        # The organization's rules (its default configuration, EXTERNAL needing its scoring URL) are the create
+        # service's: this only resolves names to rows.
         name = attrs.get("configuration_name")
-        configuration = reference.configurations()[name] if name else reference.default_configuration(organization)
-        if configuration is None:
-            # Only when staff deleted the default configuration: say so rather than fail later.
-            raise serializers.ValidationError(
-                {"configuration_name": gettext("This organization has no default configuration; name one.")},
-                code="required",
-            )
+        configuration = reference.configurations()[name] if name else None
         provider = (attrs.get("scoring") or {}).get("provider", Provider.INTERNAL)
-        if provider == Provider.EXTERNAL and not organization.scoring_url:
-            message = gettext("EXTERNAL scoring needs the organization's scoring URL; ask its staff.")
-            raise serializers.ValidationError({"scoring": {"provider": message}}, code="invalid")
         document = attrs.get("identity_document") or {}
         return {
             "name": attrs.get("name"),

@@ -16,8 +16,15 @@ from django.utils import timezone
 
 from identifications.actors import Actor
 from identifications.client_secrets import new_client_secret
-from identifications.errors import IdentificationNotFound, IdentificationNotOpen
+from identifications.errors import (
+    IdentificationNotFound,
+    IdentificationNotOpen,
+    NoDefaultConfiguration,
+    ScoringURLMissing,
+)
 from identifications.models import Identification, IdentificationEvent
+from identifications.selectors.reference import default_configuration
+from scoring.models import Provider
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +38,9 @@ def identification_create(
     *,
     organization,
     actor: Actor,
-    configuration,
-    scoring_provider: str,
     expires_in: timedelta,
+    configuration=None,
+    scoring_provider: str = Provider.INTERNAL,
     name: str | None = None,
     last_name: str | None = None,
     document_type=None,
@@ -41,7 +48,19 @@ def identification_create(
     document_country: str | None = None,
     now=None,
 ) -> Identification:
+    """Open a PENDING identification with its creation event. No `configuration` means the organization's default.
+
+    Raises NoDefaultConfiguration (none given and the default is gone) and ScoringURLMissing (EXTERNAL scoring for
+    an organization without a scoring URL), each naming the API's field, so that no caller creates an
+    identification that can only fail later.
+    """
     now = now or timezone.now()
+    if configuration is None:
+        configuration = default_configuration(organization)
+        if configuration is None:
+            raise NoDefaultConfiguration(field="configuration_name")
+    if scoring_provider == Provider.EXTERNAL and not organization.scoring_url:
+        raise ScoringURLMissing(field="scoring.provider")
     client_secret, client_secret_hash = new_client_secret()
     identification = Identification(
         organization=organization,
