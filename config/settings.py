@@ -197,7 +197,7 @@ REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identifications.api.http.authentication.BearerAPIKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["identifications.api.http.permissions.IsOrganizationAPIKey"],
+    "DEFAULT_PERMISSION_CLASSES": ["identifications.api.http.permissions.CredentialMayAccess"],
     "DEFAULT_PARSER_CLASSES": ["identifications.api.http.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -8,20 +8,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from identifications import selectors
-from identifications.actors import Actor
 from identifications.api import organization_inputs as serializers
 from identifications.api.holder_inputs import (
+    DEVICE_HEADERS,
     DeviceHeaders,
     ValidateIdentityDocumentIdentificationRequest,
     device_context,
 )
 from identifications.api.http.authentication import BearerAPIKeyAuthentication
 from identifications.api.http.base import APIViewSet
-from identifications.api.http.client_secret import (
-    ClientSecretAuthentication,
-    HolderCredential,
-    IsOrganizationKeyOrHolder,
-)
+from identifications.api.http.client_secret import ClientSecretAuthentication
+from identifications.api.http.permissions import CredentialMayAccess
 from identifications.api.http.schema import error_responses, string_parameter_schema
 from identifications.api.organization import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
 from identifications.errors import DomainError
@@ -34,30 +31,15 @@ IDENTIFICATION_ID = OpenApiParameter(
     "identification_id", UUID_SCHEMA, OpenApiParameter.PATH, description="uuid identification unique identifier"
 )
 _DEVICE = DeviceHeaders().fields
-DEVICE_HEADERS = [
+DEVICE_HEADER_PARAMETERS = [
     OpenApiParameter(
-        "x-installation_id",
-        string_parameter_schema(_DEVICE["installation_id"]),
+        header.name,
+        string_parameter_schema(_DEVICE[header.field]),
         OpenApiParameter.HEADER,
-        required=True,
-        description="App install.",
-    ),
-    OpenApiParameter(
-        "x-fingerprint",
-        string_parameter_schema(_DEVICE["fingerprint"]),
-        OpenApiParameter.HEADER,
-        required=True,
-        description="Device fingerprint.",
-    ),
-    OpenApiParameter(
-        "x-location",
-        string_parameter_schema(_DEVICE["location"]),
-        OpenApiParameter.HEADER,
-        description="'latitude,longitude' in degrees.",
-    ),
-    OpenApiParameter(
-        "User-Agent", string_parameter_schema(_DEVICE["user_agent"]), OpenApiParameter.HEADER, required=True
-    ),
+        required=_DEVICE[header.field].required,
+        description=header.description,
+    )
+    for header in DEVICE_HEADERS
 ]
 
 
@@ -71,23 +53,19 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
     client secret (or, server to server, by the organization's API key)."""
 
     authentication_classes = [ClientSecretAuthentication, BearerAPIKeyAuthentication]
-    permission_classes = [IsOrganizationKeyOrHolder]
+    permission_classes = [CredentialMayAccess]
     lookup_url_kwarg = "identification_id"
     lookup_value_regex = "[^/]+"
     max_body_bytes = settings.API_MAX_VALIDATE_BODY_BYTES
 
     def get_identification(self, request, identification_id):
         identification_id = parse_uuid(identification_id, "identification_id")
-        if isinstance(request.auth, HolderCredential):
-            # Authentication already loaded it (and checked it is the one in the path).
-            return identification_expire_if_due(request.auth.identification)
-        identification = selectors.identification_get(
+        # A client secret's authentication already loaded its identification (and checked it is the one in the
+        # path); an API key reads it.
+        identification = request.auth.identification or selectors.identification_get(
             organization=request.auth.organization, identification_id=identification_id
         )
         return identification_expire_if_due(identification)
-
-    def actor(self, request) -> Actor:
-        return Actor.holder() if isinstance(request.auth, HolderCredential) else Actor.api_key(request.auth)
 
     @extend_schema(
         operation_id="getIdentityDocumentIdentification",
@@ -104,7 +82,7 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
         operation_id="validateIdentityDocumentIdentification",
         summary="Validate an identification with identity document (one scoring attempt)",
         tags=[TAG],
-        parameters=[ORG_ID, IDENTIFICATION_ID, *DEVICE_HEADERS],
+        parameters=[ORG_ID, IDENTIFICATION_ID, *DEVICE_HEADER_PARAMETERS],
         request=ValidateIdentityDocumentIdentificationRequest,
         responses={
             204: OpenApiResponse(description="Attempt recorded; read the outcome with get."),
@@ -120,7 +98,7 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
         try:
             identification_validate(
                 identification=identification,
-                actor=self.actor(request),
+                actor=request.auth.actor,
                 device=device,
                 metadata=body.validated_data["metadata"],
                 evidence=body.validated_data["evidence"],

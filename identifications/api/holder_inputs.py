@@ -4,6 +4,7 @@ import base64
 import binascii
 import io
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -165,14 +166,6 @@ class ValidateIdentityDocumentIdentificationRequest(StrictSerializer):
         }
 
 
-HEADER_NAMES = {
-    "installation_id": "x-installation_id",
-    "fingerprint": "x-fingerprint",
-    "location": "x-location",
-    "user_agent": "User-Agent",
-}
-
-
 class LocationField(StrictCharField):
     default_error_messages = {
         "invalid_location": _("Must be 'latitude,longitude' in degrees, such as 40.4168,-3.7038.")
@@ -209,19 +202,38 @@ class DeviceHeaders(serializers.Serializer):
     user_agent = StrictCharField(max_length=500)
 
 
+@dataclass(frozen=True)
+class DeviceHeader:
+    """One device header of validate: the DeviceHeaders field it fills, its documented name and description."""
+
+    field: str
+    name: str
+    description: str | None = None
+
+    @property
+    def meta_key(self) -> str:
+        # How WSGI presents it: `x-installation_id` and `x-installation-id` are the same header to Django.
+        return "HTTP_" + self.name.upper().replace("-", "_")
+
+
+# The device headers, once: device_context reads them and the OpenAPI document (api/holder.py) lists them.
+DEVICE_HEADERS = (
+    DeviceHeader("installation_id", "x-installation_id", "App install."),
+    DeviceHeader("fingerprint", "x-fingerprint", "Device fingerprint."),
+    DeviceHeader("location", "x-location", "'latitude,longitude' in degrees."),
+    DeviceHeader("user_agent", "User-Agent"),
+)
+
+
 def device_context(request) -> DeviceContext:
-    """The seed family's device headers. `x-installation_id` and `x-installation-id` are the same header to
-    Django; servers and proxies that drop underscored headers need the hyphenated spelling."""
+    """The seed family's device headers. Servers and proxies that drop underscored headers need the hyphenated
+    spelling of `x-installation_id`, which Django reads as the same header."""
     meta = request.META
-    raw = {
-        "installation_id": meta.get("HTTP_X_INSTALLATION_ID"),
-        "fingerprint": meta.get("HTTP_X_FINGERPRINT"),
-        "location": meta.get("HTTP_X_LOCATION"),
-        "user_agent": meta.get("HTTP_USER_AGENT"),
-    }
+    raw = {header.field: meta.get(header.meta_key) for header in DEVICE_HEADERS}
     headers = DeviceHeaders(data={key: value for key, value in raw.items() if value is not None})
     if not headers.is_valid():
-        raise serializers.ValidationError({HEADER_NAMES[key]: value for key, value in headers.errors.items()})
+        names = {header.field: header.name for header in DEVICE_HEADERS}
+        raise serializers.ValidationError({names[key]: value for key, value in headers.errors.items()})
     values = headers.validated_data
     latitude, longitude = values.get("location", (None, None))
     return DeviceContext(

@@ -1,5 +1,5 @@
-"""The Identification with identity document Admin API: create, list and close. Views validate, call one service
-or selector, and serialize; the services decide."""
+"""The Identification with identity document Admin API: create, list, close and redact. Views validate, call one
+service or selector, and serialize; the services decide."""
 
 import re
 import uuid
@@ -13,12 +13,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from identifications import selectors, services
-from identifications.actors import Actor
 from identifications.api import organization_inputs as serializers
 from identifications.api.http.authentication import BearerAPIKeyAuthentication
 from identifications.api.http.base import APIViewSet
 from identifications.api.http.pagination import NewestFirstCursorPagination
-from identifications.api.http.permissions import IsOrganizationAPIKey
+from identifications.api.http.permissions import CredentialMayAccess
 from identifications.api.http.schema import error_responses
 from identifications.api.list_inputs import IdentificationListQuery
 from identifications.errors import DomainError
@@ -62,8 +61,9 @@ def parse_uuid(value: str, field: str) -> uuid.UUID:
 class IdentityDocumentIdentificationViewSet(APIViewSet):
     """Identification with identity document administrative services, for the organization's back end."""
 
+    # The organization's key only: the holder's client secret may not create, list, close or redact.
     authentication_classes = [BearerAPIKeyAuthentication]
-    permission_classes = [IsOrganizationAPIKey]
+    permission_classes = [CredentialMayAccess]
     pagination_class = NewestFirstCursorPagination
     lookup_url_kwarg = "admin_identification_id"
     # Any segment reaches the view so that a malformed id is a 400 naming the field, not a bare 404.
@@ -84,15 +84,15 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
         },
     )
     def create(self, request, org_id):
-        api_key = request.auth
+        credential = request.auth
         now = timezone.now()
         serializer = serializers.CreateIdentityDocumentIdentificationRequest(
             data=json_object_body(request), context={"now": now}
         )
         serializer.is_valid(raise_exception=True)
         identification = services.identification_create(
-            organization=api_key.organization,
-            actor=Actor.api_key(api_key),
+            organization=credential.organization,
+            actor=credential.actor,
             now=now,
             **serializer.validated_data,
         )
@@ -133,14 +133,45 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
     )
     @action(detail=True, methods=["post"])
     def close(self, request, org_id, admin_identification_id):
-        api_key = request.auth
+        credential = request.auth
         identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
         serializer = serializers.CloseIdentityDocumentIdentificationRequest(data=json_object_body(request))
         serializer.is_valid(raise_exception=True)
         services.identification_close(
             identification_id=identification_id,
-            organization=api_key.organization,
-            actor=Actor.api_key(api_key),
+            organization=credential.organization,
+            actor=credential.actor,
+            reason=serializer.validated_data.get("reason", ""),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="redactIdentityDocumentIdentification",
+        summary="Redact the personal data of an identification with identity document",
+        description=(
+            "Erases names, document number, the client secret, each attempt's document metadata, device and "
+            "location, and the evidence images; status, timestamps, scores and the audit trail stay, and get and "
+            "list show `redacted_at`. A PENDING identification is closed first. Redacting again changes nothing."
+        ),
+        tags=[TAG],
+        parameters=[ORG_ID, ADMIN_IDENTIFICATION_ID],
+        request=serializers.RedactIdentityDocumentIdentificationRequest,
+        responses={
+            204: OpenApiResponse(description="The personal data is erased (now or by an earlier call)."),
+            **error_responses(400, 401, 404, 405, 413, 415, 500, 503),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def redact(self, request, org_id, admin_identification_id):
+        """Erase the person's data from an identification; its status, dates and history stay."""
+        credential = request.auth
+        identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
+        serializer = serializers.RedactIdentityDocumentIdentificationRequest(data=json_object_body(request))
+        serializer.is_valid(raise_exception=True)
+        services.identification_redact(
+            identification_id=identification_id,
+            organization=credential.organization,
+            actor=credential.actor,
             reason=serializer.validated_data.get("reason", ""),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

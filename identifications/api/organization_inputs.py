@@ -163,6 +163,11 @@ class CloseIdentityDocumentIdentificationRequest(StrictSerializer):
     reason = audit_reason_field("Kept in the audit trail.")
 
 
+@extend_schema_serializer(component_name="RedactIdentityDocumentIdentification")
+class RedactIdentityDocumentIdentificationRequest(StrictSerializer):
+    reason = audit_reason_field("Why the data is erased (e.g. the person's erasure request); kept in the audit trail.")
+
+
 class IdentityDocumentOutput(serializers.Serializer):
     document_number = serializers.CharField()
     document_type = serializers.CharField()

@@ -6,22 +6,15 @@ from identifications.api.holder import IdentityDocumentIdentificationHolderViewS
 from identifications.api.http import schema  # noqa: F401  (registers the Bearer scheme with drf-spectacular)
 from identifications.api.http.errors import api_not_found
 from identifications.api.organization import IdentityDocumentIdentificationViewSet
-from identifications.api.organization_redaction import IdentityDocumentIdentificationRedactionViewSet
 
 IDENTITY_DOCUMENT = r"orgs/(?P<org_id>[^/]+)/identifications/identity_document"
 
 router = SimpleRouter(trailing_slash=False)
 # Any org_id segment reaches authentication, so an unknown organization is a 401 like any other key mismatch.
-# The admin family (create, list, close) and the holder family (get, validate) share the base path.
+# The admin family (create, list, close, redact) and the holder family (get, validate) share the base path.
 router.register(IDENTITY_DOCUMENT, IdentityDocumentIdentificationViewSet, basename="identity-document-identification")
 router.register(
     IDENTITY_DOCUMENT, IdentityDocumentIdentificationHolderViewSet, basename="identity-document-identification-holder"
-)
-# Redact (the organization erases the person's data) shares it too.
-router.register(
-    IDENTITY_DOCUMENT,
-    IdentityDocumentIdentificationRedactionViewSet,
-    basename="identity-document-identification-redaction",
 )
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 """Bearer API-key authentication: `Authorization: Bearer <prefix>.<secret>`."""
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,12 +10,40 @@ from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from identifications.actors import Actor
 from identifications.models import OrganizationAPIKey
 from identifications.selectors import api_keys as key_cache
 
 KEYWORD = "Bearer"
 # A key is `prefix.secret` (8 and 32 letters or digits): anything else is refused before any query.
 KEY_SHAPE = re.compile(r"^[A-Za-z0-9]{1,8}\.[A-Za-z0-9]{1,64}$")
+
+
+@dataclass(frozen=True)
+class APIKeyCredential:
+    """The organization's API key, as a credentials.Credential: any identification of its own organization."""
+
+    api_key: OrganizationAPIKey
+    identification = None
+
+    @property
+    def organization(self):
+        return self.api_key.organization
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.api_key(self.api_key)
+
+    @property
+    def rate_limit_scope(self) -> str:
+        # The non-secret prefix.
+        return f"key:{self.api_key.prefix}"
+
+    def check_access(self, *, org_id: str, identification_id: str | None) -> None:
+        # A key of another organization and an unknown organization get the same 401, so that the API never tells
+        # whether an organization exists; an identification of another organization is then a 404.
+        if self.api_key.organization.slug != org_id:
+            raise exceptions.AuthenticationFailed(gettext("The API key is not valid for this organization."))
 
 
 class BearerAPIKeyAuthentication(BaseAuthentication):
@@ -36,7 +65,7 @@ class BearerAPIKeyAuthentication(BaseAuthentication):
         if _touch(api_key, now):
             key_cache.remember(api_key)
         # There is no user behind an API key: the organization acts through its key.
-        return (None, api_key)
+        return (None, APIKeyCredential(api_key))
 
     def authenticate_header(self, request):
         # Makes DRF answer 401 (not 403) with `WWW-Authenticate: Bearer`.

@@ -13,10 +13,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
-from identifications.api.http.client_secret import HolderCredential
 from identifications.api.http.parsers import RequestTooLarge
 from identifications.api.http.throttling import CredentialRateThrottle, parse_rate
-from identifications.models import OrganizationAPIKey
 from identifications.services import idempotency
 
 logger = logging.getLogger("identifications.api")
@@ -163,11 +161,10 @@ class APIViewSet(viewsets.GenericViewSet):
 
 
 def _organization(credential):
-    if isinstance(credential, OrganizationAPIKey):
-        return credential.organization
-    if isinstance(credential, HolderCredential):
-        return credential.identification.organization
-    raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
+    """The organization of the request's credentials.Credential."""
+    if credential is None:
+        raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
+    return credential.organization
 
 
 def _record(claim: idempotency.Claim, response, *, subject: str) -> None:

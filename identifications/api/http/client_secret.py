@@ -5,18 +5,40 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework import exceptions
-from rest_framework.permissions import BasePermission
 
+from identifications.actors import Actor
 from identifications.api.http.authentication import KEYWORD, BearerAPIKeyAuthentication
 from identifications.client_secrets import hash_client_secret, looks_like_client_secret
-from identifications.models import Identification, OrganizationAPIKey
+from identifications.models import Identification
 
 MAX_SECRET_LENGTH = 100
 
 
 @dataclass(frozen=True)
 class HolderCredential:
+    """The holder's client secret, as a credentials.Credential: its one identification, until it expires."""
+
     identification: Identification
+
+    @property
+    def organization(self):
+        return self.identification.organization
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.holder()
+
+    @property
+    def rate_limit_scope(self) -> str:
+        # Counted per identification: the secret itself never reaches the rate limiter's store.
+        return f"holder:{self.identification.pk}"
+
+    def check_access(self, *, org_id: str, identification_id: str | None) -> None:
+        identification = self.identification
+        if identification.organization.slug != org_id or str(identification.pk) != str(identification_id or "").lower():
+            raise exceptions.AuthenticationFailed(gettext("The client secret is not valid for this identification."))
+        if identification.is_past_expiry(timezone.now()):
+            raise exceptions.AuthenticationFailed(gettext("The client secret has expired with its identification."))
 
 
 class ClientSecretAuthentication(BearerAPIKeyAuthentication):
@@ -37,28 +59,3 @@ class ClientSecretAuthentication(BearerAPIKeyAuthentication):
         if identification is None:
             raise exceptions.AuthenticationFailed(gettext("The client secret is not valid."))
         return (None, HolderCredential(identification))
-
-
-class IsOrganizationKeyOrHolder(BasePermission):
-    """The organization's API key, or the client secret of the very identification in the path, unexpired."""
-
-    def has_permission(self, request, view):
-        credential = request.auth
-        org_id = view.kwargs.get("org_id")
-        if isinstance(credential, OrganizationAPIKey):
-            if credential.organization.slug != org_id:
-                raise exceptions.AuthenticationFailed(gettext("The API key is not valid for this organization."))
-            return True
-        if isinstance(credential, HolderCredential):
-            identification = credential.identification
-            if (
-                identification.organization.slug != org_id
-                or str(identification.pk) != str(view.kwargs.get(view.lookup_url_kwarg, "")).lower()
-            ):
-                raise exceptions.AuthenticationFailed(
-                    gettext("The client secret is not valid for this identification.")
-                )
-            if identification.is_past_expiry(timezone.now()):
-                raise exceptions.AuthenticationFailed(gettext("The client secret has expired with its identification."))
-            return True
-        raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))

@@ -23,9 +23,6 @@ from django.db import connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 from rest_framework.throttling import BaseThrottle
 
-from identifications.api.http.client_secret import HolderCredential
-from identifications.models import OrganizationAPIKey
-
 logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "ratelimit"
@@ -70,15 +67,6 @@ class Usage:
         }
 
 
-def credential_scope(credential) -> str | None:
-    """The budget a credential spends: its API key (by the non-secret prefix), or the holder's identification."""
-    if isinstance(credential, OrganizationAPIKey):
-        return f"key:{credential.prefix}"
-    if isinstance(credential, HolderCredential):
-        return f"holder:{credential.identification.pk}"
-    return None
-
-
 def usage_count(*, scope: str, now: float | None = None) -> Usage | None:
     """Count one request against `scope`'s budget. None when the store is unavailable: the request is let through,
     because refusing every request while Redis restarts would turn a limiter hiccup into an outage."""
@@ -106,7 +94,8 @@ class CredentialRateThrottle(BaseThrottle):
     """DRF's throttle hook: runs after authentication, so it knows the credential. The view adds the headers."""
 
     def allow_request(self, request, view):
-        scope = credential_scope(request.auth)
+        # Each credential names its own budget (credentials.Credential.rate_limit_scope); none before authentication.
+        scope = request.auth.rate_limit_scope if request.auth is not None else None
         usage = usage_count(scope=scope) if scope else None
         request.rate_limit_usage = usage
         self.usage = usage
