@@ -28,9 +28,8 @@ from identifications.admin.redaction import has_redact_permission, redact_select
 from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
+from identifications.permissions import CAN_CLOSE
 from identifications.services.lifecycle import identification_close
-
-CLOSE_PERMISSION = "identifications.close_identification"
 
 
 class IdentificationEventInline(IdentificationChildInline):
@@ -111,7 +110,7 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
 
     def has_close_permission(self, request, obj=None):
-        return request.user.has_perm(CLOSE_PERMISSION)
+        return request.user.has_perm(CAN_CLOSE)
 
     def has_redact_permission(self, request, obj=None):
         return has_redact_permission(request)

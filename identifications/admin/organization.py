@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.forms import IssueAPIKeyForm, OrganizationForm
 from identifications.models import Organization
+from identifications.permissions import CAN_ISSUE_API_KEY, CAN_REVOKE_API_KEY, CAN_VIEW_API_KEYS
 from identifications.services.organizations import (
     ScoringSecretRotationConflict,
     api_key_issue,
@@ -26,9 +27,6 @@ from identifications.services.organizations import (
 )
 from scoring.signing import SIGNATURE_HEADER
 
-VIEW_KEYS_PERMISSIONS = ("identifications.view_organizationapikey", "identifications.change_organizationapikey")
-ISSUE_KEY_PERMISSION = "identifications.add_organizationapikey"
-REVOKE_KEY_PERMISSION = "identifications.change_organizationapikey"
 KEY_COLUMNS = ("prefix", "name", "revoked", "expiry_date", "created", "last_used_at")
 
 
@@ -54,13 +52,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_view_keys_permission(self, request):
-        return any(request.user.has_perm(permission) for permission in VIEW_KEYS_PERMISSIONS)
+        return any(request.user.has_perm(permission) for permission in CAN_VIEW_API_KEYS)
 
     def has_issue_key_permission(self, request):
-        return request.user.has_perm(ISSUE_KEY_PERMISSION)
+        return request.user.has_perm(CAN_ISSUE_API_KEY)
 
     def has_revoke_key_permission(self, request):
-        return request.user.has_perm(REVOKE_KEY_PERMISSION)
+        return request.user.has_perm(CAN_REVOKE_API_KEY)
 
     def get_readonly_fields(self, request, obj=None):
         # The slug is the org_id of every API path its clients call: it is chosen once.

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from identifications.actors import Actor
 from identifications.admin.bulk_actions import confirmed_bulk_action
 from identifications.errors import IdentificationNotFound
+from identifications.permissions import CAN_REDACT
 from identifications.services.redaction import identification_redact
 
-REDACT_PERMISSION = "identifications.redact_identification"
 # Each redaction is its own transaction and audit event; retention at scale is `manage.py purge_identifications`.
 MAX_BULK_REDACT = 500
 
@@ -28,7 +28,7 @@ class RedactReasonForm(forms.Form):
 
 
 def has_redact_permission(request) -> bool:
-    return request.user.has_perm(REDACT_PERMISSION)
+    return request.user.has_perm(CAN_REDACT)
 
 
 @admin.action(description=_("Redact selected identifications"), permissions=["redact"])

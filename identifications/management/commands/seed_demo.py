@@ -9,12 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from identifications.models import Organization, OrganizationAPIKey
+from identifications.permissions import APP_LABEL, BACKOFFICE_CODENAMES
 from identifications.services.organizations import api_key_issue, api_key_revoke, organization_create
 
 DEMO_ORGANIZATION_NAME = "Acme Bank (demo)"
 DEMO_KEY_NAME = "demo (make run)"
 BACKOFFICE_USERNAME = "backoffice"
-BACKOFFICE_PERMISSIONS = ("view_identification", "close_identification")
 
 # The seed's own request example.
 EXAMPLE_REQUEST = {
@@ -115,5 +115,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label="identifications", codename__in=BACKOFFICE_PERMISSIONS)
+            *Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=BACKOFFICE_CODENAMES)
         )
