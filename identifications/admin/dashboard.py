@@ -14,6 +14,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 
 from identifications.admin.display import STATUS_COLOURS
+from identifications.admin.pages import admin_page_context
 from identifications.models import Identification
 from identifications.permissions import CAN_VIEW_IDENTIFICATIONS
 from identifications.selectors.dashboard import CHART_SERIES, CREATED, STATUSES, WINDOWS, dashboard_get
@@ -159,18 +160,18 @@ def dashboard_view(request, *, site):
         raise PermissionDenied
     dashboard = dashboard_get(window_key=request.GET.get(WINDOW_PARAMETER, ""))
     activity = dashboard.activity
-    context = {
-        **site.each_context(request),
-        "title": gettext("Dashboard"),
-        "dashboard": dashboard,
-        "windows": WINDOWS,
-        "window_parameter": WINDOW_PARAMETER,
-        "statuses": [(status, Status(status).label, STATUS_COLOURS[status]) for status in STATUSES],
-        "chart": build_chart(activity),
-        "daily_rows": [
+    context = admin_page_context(
+        request,
+        site=site,
+        title=gettext("Dashboard"),
+        dashboard=dashboard,
+        windows=WINDOWS,
+        window_parameter=WINDOW_PARAMETER,
+        statuses=[(status, Status(status).label, STATUS_COLOURS[status]) for status in STATUSES],
+        chart=build_chart(activity),
+        daily_rows=[
             (day, [activity.series[key][index] for key in CHART_SERIES]) for index, day in enumerate(activity.days)
         ][::-1],
-        "series_labels": [SERIES_LABELS[key] for key in CHART_SERIES],
-    }
-    request.current_app = site.name
+        series_labels=[SERIES_LABELS[key] for key in CHART_SERIES],
+    )
     return TemplateResponse(request, "admin/dashboard.html", context)

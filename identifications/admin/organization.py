@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.forms import IssueAPIKeyForm, OrganizationForm
+from identifications.admin.pages import model_admin_page_context
 from identifications.models import Organization
 from identifications.permissions import CAN_ISSUE_API_KEY, CAN_REVOKE_API_KEY, CAN_VIEW_API_KEYS
 from identifications.services.organizations import (
@@ -107,17 +108,16 @@ class OrganizationAdmin(admin.ModelAdmin):
             raise Http404("No such organization.")
         return organization
 
-    def _context(self, request, organization, **extra):
-        request.current_app = self.admin_site.name
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "has_view_permission": True,
-            "original": organization,
-            "detail_url": reverse("admin:identifications_organization_change", args=[organization.pk]),
+    def _context(self, request, organization, *, title, **extra):
+        return model_admin_page_context(
+            self,
+            request,
+            title=title,
+            has_view_permission=True,
+            original=organization,
+            detail_url=reverse("admin:identifications_organization_change", args=[organization.pk]),
             **extra,
-        }
+        )
 
     def issue_key_view(self, request, object_id):
         if not (self.has_view_permission(request) and self.has_issue_key_permission(request)):

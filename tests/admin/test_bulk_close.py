@@ -149,3 +149,16 @@ def test_an_identification_that_left_the_filtered_list_is_still_reported(client,
         "0 closed, 1 skipped.",
         f"Skipped because they were not open: {identification.pk} (CLOSED).",
     ]
+
+
+def test_the_confirmation_page_lists_the_selection_and_asks_why(client, closer):
+    identification = IdentificationFactory()
+
+    html = choose_action(client, [identification]).content.decode()
+
+    assert "Close this identification?" in html
+    assert f"<tr><td>{identification.pk}</td><td>{identification.organization}</td>" in html
+    assert "<th>Expires</th>" in html
+    assert 'value="Confirm close"' in html
+    assert "Why the identification is closed by hand; kept in its history." in html
+    assert 'maxlength="500"' in html

@@ -133,3 +133,16 @@ def test_a_reason_is_required(client, redactor):
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     assert Identification.objects.get(pk=identification.pk).redacted_at is None
+
+
+def test_the_confirmation_page_lists_the_selection_and_asks_why(client, redactor):
+    identification = IdentificationFactory()
+
+    html = choose_action(client, [identification]).content.decode()
+
+    assert "Redact this identification?" in html
+    assert f"<tr><td>{identification.pk}</td><td>{identification.organization}</td>" in html
+    assert "<th>Redacted</th>" in html
+    assert "<td>no</td>" in html
+    assert 'value="Confirm redaction"' in html
+    assert "Why the personal data is erased" in html
