@@ -14,7 +14,7 @@ from PIL import Image
 from identifications.models import Identification
 from scoring.models import ScoringAttempt
 from tests.admin import log_in, log_in_superuser, staff_user
-from tests.factories import IdentificationFactory, OrganizationFactory
+from tests.factories import IdentificationFactory, OrganizationFactory, ScoringAttemptFactory
 
 VIEW = "identifications.view_identification"
 VIEW_EVIDENCE = "scoring.view_evidence"
@@ -57,7 +57,7 @@ def make_attempt(identification, number=1, **fields) -> ScoringAttempt:
         "created_at": timezone.now(),
         **fields,
     }
-    return ScoringAttempt.objects.create(identification=identification, number=number, **values)
+    return ScoringAttemptFactory(identification=identification, number=number, **values)
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
 from identifications.services.redaction import identification_redact
 from tests.admin import log_in, log_in_superuser, shown_messages
-from tests.factories import IdentificationFactory
-from tests.redaction import attempt_with_evidence
+from tests.factories import IdentificationFactory, ScoringAttemptFactory
 
 pytestmark = pytest.mark.usefixtures("media_root")
 CHANGELIST = reverse("admin:identifications_identification_changelist")
@@ -100,7 +99,7 @@ def test_choosing_the_action_shows_a_confirmation_page_and_redacts_nothing(clien
 
 def test_confirming_redacts_and_reports_how_many(client, redactor, django_capture_on_commit_callbacks):
     pending, verified = IdentificationFactory(), IdentificationFactory(status=Status.VERIFIED)
-    attempt = attempt_with_evidence(verified)
+    attempt = ScoringAttemptFactory(identification=verified, with_evidence=True)
     already = IdentificationFactory(status=Status.CLOSED)
     identification_redact(identification_id=already.pk, actor=Actor.command("test"))
 
