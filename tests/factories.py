@@ -10,20 +10,12 @@ from django.utils import timezone
 from identifications.models import DocumentType, Identification, IdentificationEvent, Organization
 from identifications.services.organizations import api_key_issue
 from scoring.models import Configuration, Provider, ScoringAttempt
+from tests.api.validation_helpers import MATCHING_METADATA
 
 Status = Identification.Status
 
-# What a validation keeps about the person, as tests/api/validation_helpers.py sends it.
-PERSONAL_METADATA = {
-    "document_number": "12345678Z",
-    "document_type": "NIF",
-    "country": "ES",
-    "name": "JOSE MARIA",
-    "last_name": "GARCIA MARQUEZ",
-    "birth_date": "1985-03-12",
-    "expiry_date": "2030-01-01",
-    "mrz": ["IDESPCAB123456012345678Z<<<<<<", "8503127M3001019ESP<<<<<<<<<<<9", "GARCIA<MARQUEZ<<JOSE<MARIA<<<<"],
-}
+# What a validation keeps about the person: the metadata tests/api/validation_helpers.py sends.
+PERSONAL_METADATA = MATCHING_METADATA
 ATTEMPT_CHECKS = [
     {"name": "document_control_character", "passed": True, "weight": 20, "reason": "The control letter matches."}
 ]

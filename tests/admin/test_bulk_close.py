@@ -1,5 +1,7 @@
 """The "Close selected identifications" changelist action and its confirmation page."""
 
+import re
+
 import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
@@ -158,6 +160,8 @@ def test_the_confirmation_page_lists_the_selection_and_asks_why(client, closer):
 
     assert "Close this identification?" in html
     assert f"<tr><td>{identification.pk}</td><td>{identification.organization}</td>" in html
+    # The breadcrumbs end at the changelist, then the action.
+    assert re.search(r"Identifications</a>\s*&rsaquo; Close selected identifications\s*</div>", html)
     assert "<th>Expires</th>" in html
     assert 'value="Confirm close"' in html
     assert "Why the identification is closed by hand; kept in its history." in html

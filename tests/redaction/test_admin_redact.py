@@ -1,5 +1,7 @@
 """The "Redact selected identifications" changelist action and its confirmation page."""
 
+import re
+
 import pytest
 from django.contrib.admin import helpers
 from django.core.files.storage import default_storage
@@ -141,6 +143,8 @@ def test_the_confirmation_page_lists_the_selection_and_asks_why(client, redactor
 
     assert "Redact this identification?" in html
     assert f"<tr><td>{identification.pk}</td><td>{identification.organization}</td>" in html
+    # The breadcrumbs end at the changelist, then the action.
+    assert re.search(r"Identifications</a>\s*&rsaquo; Redact selected identifications\s*</div>", html)
     assert "<th>Redacted</th>" in html
     assert "<td>no</td>" in html
     assert 'value="Confirm redaction"' in html
