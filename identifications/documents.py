@@ -1,3 +1,8 @@
+"""Document numbers, normalised one way for storing, searching (API and admin) and scoring (scoring/internal.py).
+
+Pure Python with no Django imports, so scoring can use it without depending on the identifications app.
+"""
+
 import re
 
 

@@ -48,6 +48,14 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What any provider answers for one attempt: the 0-100 score and the checks behind it."""
+
+    score: int
+    checks: list[CheckResult]
+
+
+@dataclass(frozen=True)
 class Declared:
     """What the client declared when opening the identification."""
 

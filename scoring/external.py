@@ -14,7 +14,6 @@ import http.client
 import json
 import time
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -22,7 +21,7 @@ import urllib3.exceptions
 from django.conf import settings
 
 from scoring import signing
-from scoring.checks import CheckResult
+from scoring.checks import CheckResult, Outcome
 
 USER_AGENT = "identity-document-identification/1.0"
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -39,12 +38,6 @@ _TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, ht
 
 class ScoringProviderUnavailable(Exception):
     """The external scoring service could not give a usable score. The message is safe to log."""
-
-
-@dataclass(frozen=True)
-class ExternalScore:
-    score: int
-    checks: list[CheckResult]
 
 
 class _InvalidReply(Exception):
@@ -134,7 +127,7 @@ def _check(index: int, item: Any) -> CheckResult:
     return CheckResult(name=name, passed=passed, weight=weight, reason=reason)
 
 
-def _validate(reply: Any) -> ExternalScore:
+def _validate(reply: Any) -> Outcome:
     """Strict: no coercion ("80" is not 80, true is not 1, 80.0 is not 80)."""
     if not isinstance(reply, dict):
         raise _InvalidReply("the reply is not a JSON object")
@@ -154,7 +147,7 @@ def _validate(reply: Any) -> ExternalScore:
     # Callers look checks up by name (required checks), so a duplicated name would be ambiguous.
     if len({check.name for check in checks}) != len(checks):
         raise _InvalidReply("checks has two entries with the same name")
-    return ExternalScore(score=score, checks=checks)
+    return Outcome(score=score, checks=checks)
 
 
 def score_externally(
@@ -165,7 +158,7 @@ def score_externally(
     timeout: float | None = None,
     now: int | None = None,
     session: requests.Session | None = None,
-) -> ExternalScore:
+) -> Outcome:
     """POST ``payload`` to ``url``, signed with ``secret``, and validate the reply.
 
     ``timeout`` (seconds) is both the connect and the read timeout, defaulting to the
@@ -188,7 +181,7 @@ def score_externally(
     }
     deadline = time.monotonic() + 2 * seconds
     own_session = session is None
-    client = requests.Session() if own_session else session
+    client = session if session is not None else requests.Session()
     try:
         with client.post(
             url, data=body, headers=headers, timeout=(seconds, seconds), allow_redirects=False, stream=True

@@ -6,13 +6,13 @@ names or dates.
 """
 
 import datetime
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from stdnum.es import dni, nie
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
+from identifications.documents import normalise_document_number
 from scoring.checks import DEFAULT_WEIGHTS, NIE, NIF, PASSPORT, Check, CheckResult, Declared, EvidenceMetadata
 from scoring.mrz import MRZ, MRZError, alpha3_to_alpha2, parse
 from scoring.names import names_match
@@ -31,7 +31,8 @@ class _Inputs:
 
 
 def _number(value: str | None) -> str | None:
-    return (re.sub(r"[\s-]", "", value).upper() or None) if value else None
+    """The number as it is stored (identifications.documents), or None when there is none to compare."""
+    return (normalise_document_number(value) or None) if value else None
 
 
 def _code(value: str | None) -> str | None:

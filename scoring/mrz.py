@@ -109,12 +109,14 @@ def _validated(lines: Sequence[str]) -> tuple[str, list[str]]:
                 format=fmt,
                 length=length,
             )
-        match = _ALPHABET.match(line)
-        if match.end() != len(line):
+        # The pattern accepts an empty prefix, so it always matches; its end is the first foreign character.
+        valid_prefix = _ALPHABET.match(line)
+        end = valid_prefix.end() if valid_prefix else 0
+        if end != len(line):
             raise MRZError(
                 gettext_noop("line %(line)d, position %(position)d holds a character outside A-Z, 0-9 and '<'"),
                 line=number,
-                position=match.end() + 1,
+                position=end + 1,
             )
     return fmt, cleaned
 
@@ -153,7 +155,7 @@ def _strip(field: str) -> str:
     return field.strip("<")
 
 
-def _td1(l1: str, l2: str, l3: str, today: datetime.date) -> MRZ:
+def _td1(l1: str, l2: str, l3: str, *, today: datetime.date) -> MRZ:
     number, number_digit, optional = l1[5:14], l1[14], l1[15:30]
     if number_digit == "<" and optional[:1] not in ("", "<"):
         # Numbers longer than 9 characters overflow into the optional data, followed by their check
@@ -181,7 +183,7 @@ def _td1(l1: str, l2: str, l3: str, today: datetime.date) -> MRZ:
     )
 
 
-def _td3(l1: str, l2: str, today: datetime.date) -> MRZ:
+def _td3(l1: str, l2: str, *, today: datetime.date) -> MRZ:
     fields = {
         "document_number": (l2[0:9], l2[9]),
         "birth_date": (l2[13:19], l2[19]),
@@ -234,8 +236,8 @@ def parse(lines: Sequence[str], *, today: datetime.date | None = None) -> MRZ:
     fmt, cleaned = _validated(lines)
     today = today or datetime.date.today()
     if fmt == TD1:
-        return _td1(*cleaned, today)
-    return _td3(*cleaned, today)
+        return _td1(*cleaned, today=today)
+    return _td3(*cleaned, today=today)
 
 
 def alpha3_to_alpha2(code: str) -> str | None:

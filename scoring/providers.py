@@ -1,9 +1,10 @@
 """Scoring providers: one interface, INTERNAL checks run here and EXTERNAL ones at the organization's service."""
 
 import base64
+import datetime
 from dataclasses import asdict, dataclass
 
-from scoring.checks import CheckResult, Declared, EvidenceMetadata
+from scoring.checks import Declared, EvidenceMetadata, Outcome
 from scoring.external import ScoringProviderUnavailable, score_externally
 from scoring.internal import run_internal_checks, score
 from scoring.models import Provider
@@ -20,13 +21,7 @@ class Attempt:
     metadata: EvidenceMetadata
     evidence: bytes | None
     evidence_content_type: str
-    today: object  # datetime.date
-
-
-@dataclass(frozen=True)
-class Outcome:
-    score: int
-    checks: list[CheckResult]
+    today: datetime.date
 
 
 class InternalProvider:
@@ -47,12 +42,11 @@ class ExternalProvider:
     def score(self, attempt: Attempt) -> Outcome:
         if not self.organization.scoring_url:
             raise ScoringProviderUnavailable("the organization has no scoring URL configured")
-        reply = score_externally(
+        return score_externally(
             url=self.organization.scoring_url,
             secret=scoring_signing_secret(self.organization),
             payload=external_payload(attempt),
         )
-        return Outcome(score=reply.score, checks=list(reply.checks))
 
 
 def external_payload(attempt: Attempt) -> dict:

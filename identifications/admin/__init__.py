@@ -1,19 +1,13 @@
 """The back-office admin at /admin/: identifications (read-only, closed by hand), organizations and their API
 keys, document types, and the audit trail. Scoring configurations are in scoring/admin.py.
+
+The site itself (titles, the dashboard at /admin/dashboard/) is identifications.back_office.BackOfficeAdminSite.
 """
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from identifications.admin import events, identification, organization, reference
-from identifications.admin.dashboard import install as install_dashboard
 from identifications.admin.display import mask_document_number
-
-admin.site.site_header = _("Identity-document identification")
-admin.site.site_title = _("Identity-document identification")
-admin.site.index_title = _("Back office")
-# /admin/dashboard/, linked from the index (templates/admin/index.html).
-install_dashboard(admin.site)
 
 
 def _unregister_library_api_key_admin() -> None:

@@ -17,11 +17,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.read_only import IdentificationChildInline
+from identifications.permissions import CAN_VIEW_EVIDENCE
 from scoring.models import ScoringAttempt
 
 logger = logging.getLogger(__name__)
 
-VIEW_EVIDENCE_PERMISSION = "scoring.view_evidence"
 # What validate stores (sniffed from the bytes); anything else is served as opaque bytes, never rendered.
 EVIDENCE_CONTENT_TYPES = frozenset({"image/png", "image/jpeg"})
 EVIDENCE_URL_NAME = "identifications_identification_attempt_evidence"
@@ -34,7 +34,7 @@ def evidence_url(attempt) -> str:
 
 
 def has_view_evidence_permission(request) -> bool:
-    return request.user.has_perm(VIEW_EVIDENCE_PERMISSION)
+    return request.user.has_perm(CAN_VIEW_EVIDENCE)
 
 
 class ScoringAttemptInline(IdentificationChildInline):

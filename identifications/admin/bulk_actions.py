@@ -5,6 +5,8 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from identifications.admin.display import parse_uuid
+from identifications.admin.forms import ReasonForm
+from identifications.admin.pages import model_admin_page_context
 
 
 def posted_ids(request) -> list:
@@ -14,31 +16,29 @@ def posted_ids(request) -> list:
 
 
 def confirmed_bulk_action(
-    modeladmin, request, queryset, *, form_class, maximum, too_many, title, template, action_name, perform
+    modeladmin, request, queryset, *, reason_help, maximum, too_many, title, template, action_name, perform
 ):
-    """First call: the confirmation page for the selection (at most `maximum` rows). Confirmed: `perform(request,
-    ids, reason=...)`, then back to the changelist with its filters."""
+    """First call: the confirmation page for the selection (at most `maximum` rows), asking for a reason
+    (`reason_help` says what it is for). Confirmed: `perform(request, ids, reason=...)`, then back to the
+    changelist with its filters."""
     if request.POST.get("post") == "yes":
-        form = form_class(request.POST)
+        form = ReasonForm(request.POST, help_text=reason_help)
         if form.is_valid():
             perform(request, posted_ids(request), reason=form.cleaned_data["reason"])
             return None
     else:
-        form = form_class()
+        form = ReasonForm(help_text=reason_help)
     selected = list(queryset.select_related("organization")[: maximum + 1])
     if len(selected) > maximum:
         messages.error(request, too_many % {"maximum": maximum})
         return None
-    opts = modeladmin.opts
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "identifications": selected,
-        "form": form,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action_name": action_name,
-    }
-    request.current_app = modeladmin.admin_site.name
+    context = model_admin_page_context(
+        modeladmin,
+        request,
+        title=title,
+        identifications=selected,
+        form=form,
+        action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+        action_name=action_name,
+    )
     return TemplateResponse(request, template, context)

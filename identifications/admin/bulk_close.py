@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from identifications.actors import Actor
 from identifications.admin.bulk_actions import confirmed_bulk_action
-from identifications.admin.forms import CloseReasonForm
+from identifications.admin.forms import CLOSE_REASON_HELP
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.services.lifecycle import identification_close
 
@@ -20,7 +20,7 @@ def close_selected(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        form_class=CloseReasonForm,
+        reason_help=CLOSE_REASON_HELP,
         maximum=MAX_BULK_CLOSE,
         too_many=_("Select at most %(maximum)d identifications to close at once."),
         title=_("Close selected identifications"),

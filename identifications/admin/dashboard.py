@@ -10,18 +10,17 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 
 from identifications.admin.display import STATUS_COLOURS
+from identifications.admin.pages import admin_page_context
 from identifications.models import Identification
+from identifications.permissions import CAN_VIEW_IDENTIFICATIONS
 from identifications.selectors.dashboard import CHART_SERIES, CREATED, STATUSES, WINDOWS, dashboard_get
 
 Status = Identification.Status
 
-# The dashboard shows every organization's volumes: the same permission as the identifications list.
-DASHBOARD_PERMISSION = "identifications.view_identification"
 DASHBOARD_URL_NAME = "dashboard"
 WINDOW_PARAMETER = "window"
 
@@ -153,7 +152,7 @@ def build_chart(activity) -> Chart:
 
 
 def has_dashboard_permission(request) -> bool:
-    return request.user.has_perm(DASHBOARD_PERMISSION)
+    return request.user.has_perm(CAN_VIEW_IDENTIFICATIONS)  # every organization's volumes, like the list
 
 
 def dashboard_view(request, *, site):
@@ -161,36 +160,18 @@ def dashboard_view(request, *, site):
         raise PermissionDenied
     dashboard = dashboard_get(window_key=request.GET.get(WINDOW_PARAMETER, ""))
     activity = dashboard.activity
-    context = {
-        **site.each_context(request),
-        "title": gettext("Dashboard"),
-        "dashboard": dashboard,
-        "windows": WINDOWS,
-        "window_parameter": WINDOW_PARAMETER,
-        "statuses": [(status, Status(status).label, STATUS_COLOURS[status]) for status in STATUSES],
-        "chart": build_chart(activity),
-        "daily_rows": [
+    context = admin_page_context(
+        request,
+        site=site,
+        title=gettext("Dashboard"),
+        dashboard=dashboard,
+        windows=WINDOWS,
+        window_parameter=WINDOW_PARAMETER,
+        statuses=[(status, Status(status).label, STATUS_COLOURS[status]) for status in STATUSES],
+        chart=build_chart(activity),
+        daily_rows=[
             (day, [activity.series[key][index] for key in CHART_SERIES]) for index, day in enumerate(activity.days)
         ][::-1],
-        "series_labels": [SERIES_LABELS[key] for key in CHART_SERIES],
-    }
-    request.current_app = site.name
+        series_labels=[SERIES_LABELS[key] for key in CHART_SERIES],
+    )
     return TemplateResponse(request, "admin/dashboard.html", context)
-
-
-def install(site) -> None:
-    """Add /dashboard/ to `site`'s URLs, behind `admin_view` (active staff only, never cached, CSRF-protected).
-
-    The default admin site is an instance, not a class of ours, so its `get_urls` is wrapped rather than
-    overridden; the dashboard comes first so the admin's catch-all patterns never shadow it.
-    """
-    if getattr(site, "_dashboard_installed", False):
-        return
-    site_get_urls = site.get_urls
-
-    def get_urls():
-        view = site.admin_view(lambda request: dashboard_view(request, site=site))
-        return [path("dashboard/", view, name=DASHBOARD_URL_NAME), *site_get_urls()]
-
-    site.get_urls = get_urls
-    site._dashboard_installed = True

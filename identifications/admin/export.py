@@ -7,7 +7,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-REVEAL_PERMISSION = "identifications.view_document_number"
+from identifications.permissions import CAN_REVEAL_DOCUMENT_NUMBER
+
 COLUMNS = (
     "id",
     "organization",
@@ -71,4 +72,4 @@ def export_csv(modeladmin, request, queryset):
 
 
 def has_reveal_permission(request) -> bool:
-    return request.user.has_perm(REVEAL_PERMISSION)
+    return request.user.has_perm(CAN_REVEAL_DOCUMENT_NUMBER)

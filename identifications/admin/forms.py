@@ -8,19 +8,28 @@ from django.contrib.admin import widgets
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from identifications.models import OrganizationAPIKey
+from identifications.models import IdentificationEvent, OrganizationAPIKey
 
-# IdentificationEvent.reason and Identification.close_reason hold at most this many characters.
-REASON_MAX_LENGTH = 500
+# The reason ends up in the audit event (and a close's in Identification.close_reason, of the same size).
+REASON_MAX_LENGTH = IdentificationEvent._meta.get_field("reason").max_length
+CLOSE_REASON_HELP = _("Why the identification is closed by hand; kept in its history. At most 500 characters.")
+REDACT_REASON_HELP = _(
+    "Why the personal data is erased (e.g. the person's erasure request); kept in the history. At most 500 characters."
+)
 
 
-class CloseReasonForm(forms.Form):
+class ReasonForm(forms.Form):
+    """The required reason of closing (one or in bulk) and redacting; `help_text` says which it is for."""
+
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         label=_("Reason"),
-        help_text=_("Why the identification is closed by hand; kept in its history. At most 500 characters."),
     )
+
+    def __init__(self, *args, help_text, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = help_text
 
 
 class IssueAPIKeyForm(forms.Form):

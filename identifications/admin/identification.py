@@ -21,16 +21,16 @@ from identifications.admin.display import (
 )
 from identifications.admin.export import export_csv, has_reveal_permission
 from identifications.admin.filters import OrganizationSlugFilter, OutcomeFilter
-from identifications.admin.forms import CloseReasonForm
+from identifications.admin.forms import CLOSE_REASON_HELP, ReasonForm
+from identifications.admin.pages import model_admin_page_context
 from identifications.admin.pagination import BoundedCountPaginator
 from identifications.admin.read_only import IdentificationChildInline, ReadOnlyAdminMixin
 from identifications.admin.redaction import has_redact_permission, redact_selected
 from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
+from identifications.permissions import CAN_CLOSE
 from identifications.services.lifecycle import identification_close
-
-CLOSE_PERMISSION = "identifications.close_identification"
 
 
 class IdentificationEventInline(IdentificationChildInline):
@@ -111,7 +111,7 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
 
     def has_close_permission(self, request, obj=None):
-        return request.user.has_perm(CLOSE_PERMISSION)
+        return request.user.has_perm(CAN_CLOSE)
 
     def has_redact_permission(self, request, obj=None):
         return has_redact_permission(request)
@@ -214,7 +214,7 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 % {"id": identification.pk, "status": identification.status},
             )
             return HttpResponseRedirect(detail_url)
-        form = CloseReasonForm(request.POST if request.method == "POST" else None)
+        form = ReasonForm(request.POST if request.method == "POST" else None, help_text=CLOSE_REASON_HELP)
         if form.is_valid():
             try:
                 identification_close(
@@ -234,16 +234,14 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             else:
                 messages.success(request, gettext("Identification %(id)s closed.") % {"id": identification.pk})
             return HttpResponseRedirect(detail_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Close identification"),
-            "subtitle": str(identification.pk),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "has_view_permission": True,
-            "original": identification,
-            "form": form,
-            "detail_url": detail_url,
-        }
-        request.current_app = self.admin_site.name
+        context = model_admin_page_context(
+            self,
+            request,
+            title=gettext("Close identification"),
+            subtitle=str(identification.pk),
+            has_view_permission=True,
+            original=identification,
+            form=form,
+            detail_url=detail_url,
+        )
         return TemplateResponse(request, "admin/identifications/identification/close_confirmation.html", context)

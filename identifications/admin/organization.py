@@ -17,7 +17,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.forms import IssueAPIKeyForm, OrganizationForm
+from identifications.admin.pages import model_admin_page_context
 from identifications.models import Organization
+from identifications.permissions import CAN_ISSUE_API_KEY, CAN_REVOKE_API_KEY, CAN_VIEW_API_KEYS
 from identifications.services.organizations import (
     ScoringSecretRotationConflict,
     api_key_issue,
@@ -26,9 +28,6 @@ from identifications.services.organizations import (
 )
 from scoring.signing import SIGNATURE_HEADER
 
-VIEW_KEYS_PERMISSIONS = ("identifications.view_organizationapikey", "identifications.change_organizationapikey")
-ISSUE_KEY_PERMISSION = "identifications.add_organizationapikey"
-REVOKE_KEY_PERMISSION = "identifications.change_organizationapikey"
 KEY_COLUMNS = ("prefix", "name", "revoked", "expiry_date", "created", "last_used_at")
 
 
@@ -54,13 +53,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_view_keys_permission(self, request):
-        return any(request.user.has_perm(permission) for permission in VIEW_KEYS_PERMISSIONS)
+        return any(request.user.has_perm(permission) for permission in CAN_VIEW_API_KEYS)
 
     def has_issue_key_permission(self, request):
-        return request.user.has_perm(ISSUE_KEY_PERMISSION)
+        return request.user.has_perm(CAN_ISSUE_API_KEY)
 
     def has_revoke_key_permission(self, request):
-        return request.user.has_perm(REVOKE_KEY_PERMISSION)
+        return request.user.has_perm(CAN_REVOKE_API_KEY)
 
     def get_readonly_fields(self, request, obj=None):
         # The slug is the org_id of every API path its clients call: it is chosen once.
@@ -109,17 +108,16 @@ class OrganizationAdmin(admin.ModelAdmin):
             raise Http404("No such organization.")
         return organization
 
-    def _context(self, request, organization, **extra):
-        request.current_app = self.admin_site.name
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "has_view_permission": True,
-            "original": organization,
-            "detail_url": reverse("admin:identifications_organization_change", args=[organization.pk]),
+    def _context(self, request, organization, *, title, **extra):
+        return model_admin_page_context(
+            self,
+            request,
+            title=title,
+            has_view_permission=True,
+            original=organization,
+            detail_url=reverse("admin:identifications_organization_change", args=[organization.pk]),
             **extra,
-        }
+        )
 
     def issue_key_view(self, request, object_id):
         if not (self.has_view_permission(request) and self.has_issue_key_permission(request)):

@@ -1,34 +1,22 @@
 """The "Redact selected identifications" action: a confirmation page asking why, then one service call per id."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from identifications.actors import Actor
 from identifications.admin.bulk_actions import confirmed_bulk_action
+from identifications.admin.forms import REDACT_REASON_HELP
 from identifications.errors import IdentificationNotFound
+from identifications.permissions import CAN_REDACT
 from identifications.services.redaction import identification_redact
 
-REDACT_PERMISSION = "identifications.redact_identification"
 # Each redaction is its own transaction and audit event; retention at scale is `manage.py purge_identifications`.
 MAX_BULK_REDACT = 500
 
 
-class RedactReasonForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        label=_("Reason"),
-        help_text=_(
-            "Why the personal data is erased (e.g. the person's erasure request); kept in the history. "
-            "At most 500 characters."
-        ),
-    )
-
-
 def has_redact_permission(request) -> bool:
-    return request.user.has_perm(REDACT_PERMISSION)
+    return request.user.has_perm(CAN_REDACT)
 
 
 @admin.action(description=_("Redact selected identifications"), permissions=["redact"])
@@ -37,7 +25,7 @@ def redact_selected(modeladmin, request, queryset):
         modeladmin,
         request,
         queryset,
-        form_class=RedactReasonForm,
+        reason_help=REDACT_REASON_HELP,
         maximum=MAX_BULK_REDACT,
         too_many=_("Select at most %(maximum)d identifications to redact at once."),
         title=_("Redact selected identifications"),

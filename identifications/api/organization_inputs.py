@@ -147,7 +147,6 @@ class CreateIdentityDocumentIdentificationRequest(StrictSerializer):
         }
 
 
-@extend_schema_serializer(component_name="CloseIdentityDocumentIdentification")
 def audit_reason_field(help_text: str) -> StrictCharField:
     """The optional free-text reason of a close or redact: it ends up in the audit event, hence its limit."""
     return StrictCharField(
@@ -159,6 +158,7 @@ def audit_reason_field(help_text: str) -> StrictCharField:
     )
 
 
+@extend_schema_serializer(component_name="CloseIdentityDocumentIdentification")
 class CloseIdentityDocumentIdentificationRequest(StrictSerializer):
     reason = audit_reason_field("Kept in the audit trail.")
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from identifications.permissions import IDENTIFICATION_PERMISSIONS
 from scoring.models import Provider
 
 
@@ -139,11 +140,7 @@ class Identification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("identification")
         verbose_name_plural = _("identifications")
-        permissions = [
-            ("close_identification", _("Can close identifications by hand")),
-            ("redact_identification", _("Can redact the personal data of identifications")),
-            ("view_document_number", _("Can see full document numbers and export identifications")),
-        ]
+        permissions = IDENTIFICATION_PERMISSIONS
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=IdentificationStatus.values),

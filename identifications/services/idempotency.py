@@ -196,6 +196,8 @@ def _replay(record: IdempotencyRecord) -> Replay:
         raise IdempotencyKeyReused(
             gettext("The response stored for this Idempotency-Key can no longer be replayed; use a new key.")
         ) from None
+    # Only completed records are replayed, and completing one sets its status.
+    assert record.response_status is not None
     return Replay(status=record.response_status, content_type=record.response_content_type, body=body)
 
 

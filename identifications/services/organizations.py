@@ -1,6 +1,7 @@
 """Organizations and their API keys: created, issued and revoked only through here."""
 
 import logging
+from typing import cast
 
 from django.db import transaction
 from django.db.models import F
@@ -32,9 +33,11 @@ def organization_create(*, slug: str, name: str = "", default_configuration=None
 
 def api_key_issue(*, organization: Organization, name: str, expiry_date=None) -> tuple[OrganizationAPIKey, str]:
     """Create a key; the raw key is returned once and never stored (only its prefix and SHA-512 hash are)."""
-    api_key, raw_key = OrganizationAPIKey.objects.create_key(
+    created, raw_key = OrganizationAPIKey.objects.create_key(
         organization=organization, name=name, expiry_date=expiry_date
     )
+    # The library's manager is typed for its abstract model; ours creates OrganizationAPIKey rows.
+    api_key = cast(OrganizationAPIKey, created)
     logger.info("API key %s issued for organization %s", api_key.prefix, organization.slug)
     return api_key, raw_key
 

@@ -1,16 +1,14 @@
 """Helpers shared by the admin tests (plain functions: fixtures live in tests/conftest.py)."""
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
+
+from tests.factories import StaffUserFactory
 
 
 def staff_user(username: str = "staff", *permissions: str) -> User:
     """An active staff user (not a superuser) holding exactly `permissions` ("app_label.codename")."""
-    user = User.objects.create_user(username=username, password="not-used", is_staff=True)
-    for permission in permissions:
-        app_label, codename = permission.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return user
+    return StaffUserFactory(username=username, permissions=permissions)
 
 
 def log_in(client, username: str = "staff", *permissions: str) -> User:

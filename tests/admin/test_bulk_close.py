@@ -1,5 +1,7 @@
 """The "Close selected identifications" changelist action and its confirmation page."""
 
+import re
+
 import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
@@ -149,3 +151,18 @@ def test_an_identification_that_left_the_filtered_list_is_still_reported(client,
         "0 closed, 1 skipped.",
         f"Skipped because they were not open: {identification.pk} (CLOSED).",
     ]
+
+
+def test_the_confirmation_page_lists_the_selection_and_asks_why(client, closer):
+    identification = IdentificationFactory()
+
+    html = choose_action(client, [identification]).content.decode()
+
+    assert "Close this identification?" in html
+    assert f"<tr><td>{identification.pk}</td><td>{identification.organization}</td>" in html
+    # The breadcrumbs end at the changelist, then the action.
+    assert re.search(r"Identifications</a>\s*&rsaquo; Close selected identifications\s*</div>", html)
+    assert "<th>Expires</th>" in html
+    assert 'value="Confirm close"' in html
+    assert "Why the identification is closed by hand; kept in its history." in html
+    assert 'maxlength="500"' in html

@@ -18,9 +18,9 @@ from identifications.selectors.dashboard import (
     dashboard_get,
     top_organizations,
 )
-from tests.activity import identification_with_history, spread_activity
+from tests.activity import spread_activity
 from tests.admin import log_in
-from tests.factories import OrganizationFactory
+from tests.factories import IdentificationWithHistoryFactory, OrganizationFactory
 
 DASHBOARD = reverse("admin:dashboard")
 INDEX = reverse("admin:index")
@@ -46,7 +46,7 @@ def activity(db):
     """
     acme, globex, initech = (OrganizationFactory(slug=slug) for slug in ("acme", "globex", "initech"))
     OrganizationFactory(slug="umbrella")
-    add = identification_with_history
+    add = IdentificationWithHistoryFactory
     # acme: three today, one 3 days ago, one 20 days ago still PENDING but past its expiry (so: expired).
     add(organization=acme, created_at=NOW - HOUR, status=Status.VERIFIED, ended_at=NOW - HOUR / 2)
     add(organization=acme, created_at=NOW - 2 * HOUR, status=Status.REJECTED, ended_at=NOW - HOUR)
@@ -115,7 +115,7 @@ def test_top_organizations_stop_at_the_limit(activity):
 
 
 def test_failure_rate_is_unknown_until_a_validation_finishes(db):
-    identification_with_history(organization=OrganizationFactory(slug="acme"), created_at=NOW - HOUR)
+    IdentificationWithHistoryFactory(organization=OrganizationFactory(slug="acme"), created_at=NOW - HOUR)
 
     [row] = top_organizations(window=WINDOWS_BY_KEY["24h"], now=NOW)
 

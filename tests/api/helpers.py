@@ -1,15 +1,10 @@
 import json
 
+from identifications.demo import SEED_REQUEST_BODY
+
 BASE = "/v1/orgs/{org}/identifications/identity_document"
 
-SEED_BODY = {
-    "name": "James",
-    "last_name": "Smith",
-    "identity_document": {"document_number": "12345678A", "document_type": "NIF", "country": "ES"},
-    "configuration_name": "HIGH",
-    "expires_in": "P7D",
-    "scoring": {"provider": "INTERNAL"},
-}
+SEED_BODY = SEED_REQUEST_BODY
 
 
 def create_url(org="acme"):

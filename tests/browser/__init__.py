@@ -3,8 +3,10 @@
 Helpers shared by the browser tests; fixtures live in conftest.py.
 """
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
+
+from tests.factories import StaffUserFactory
 
 PASSWORD = "a-browser-test-password"
 VIEW = "identifications.view_identification"
@@ -13,11 +15,7 @@ CLOSE = "identifications.close_identification"
 
 def staff_user_with_password(username: str, *permissions: str) -> User:
     """An active staff user (not a superuser) who logs in with PASSWORD and holds exactly `permissions`."""
-    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=True)
-    for permission in permissions:
-        app_label, codename = permission.split(".")
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return user
+    return StaffUserFactory(username=username, password=PASSWORD, permissions=permissions)
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:

@@ -15,10 +15,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from identifications.models import Identification
-from tests.activity import identification_with_history
 from tests.browser import CLOSE, VIEW, log_in, staff_user_with_password
 from tests.browser.conftest import VIEWPORT
-from tests.factories import OrganizationFactory
+from tests.factories import IdentificationWithHistoryFactory, OrganizationFactory
 
 Status = Identification.Status
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -46,7 +45,7 @@ def demo_month(now):
             # Today's most recent ones are still open.
             status = Status.PENDING if now - created_at < timedelta(hours=3) else rng.choice(OUTCOMES)
             ended_at = min(created_at + timedelta(minutes=rng.randrange(2, 180)), now - timedelta(seconds=1))
-            identification_with_history(
+            IdentificationWithHistoryFactory(
                 organization=organizations[slug], created_at=created_at, status=status, ended_at=ended_at
             )
     return organizations
@@ -68,7 +67,7 @@ def test_readme_screenshots(page, live_server):
     expect(page.locator(".dashboard-chart polyline")).to_have_count(5)
     page.screenshot(path=SCREENSHOTS / "dashboard.png")
 
-    identification = identification_with_history(
+    identification = IdentificationWithHistoryFactory(
         organization=organizations["acme-bank"],
         created_at=now - timedelta(minutes=20),
         name="Lucía",

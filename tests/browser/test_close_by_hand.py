@@ -8,9 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from identifications.models import Identification, IdentificationEvent
-from tests.activity import identification_with_history
 from tests.browser import CLOSE, VIEW, log_in, messages, staff_user_with_password
-from tests.factories import IdentificationFactory, OrganizationFactory
+from tests.factories import IdentificationFactory, IdentificationWithHistoryFactory, OrganizationFactory
 
 Status = Identification.Status
 # Live-server tests need committed data; the serialized rollback restores the seeded reference rows after.
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_staff_filter_search_open_and_close_with_a_reason(page, live_server):
     staff_user_with_password("closer", VIEW, CLOSE)
     acme = OrganizationFactory(slug="acme")
-    wanted = identification_with_history(
+    wanted = IdentificationWithHistoryFactory(
         organization=acme,
         created_at=timezone.now() - timedelta(hours=1),
         document_number="12345678Z",

@@ -7,9 +7,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from identifications.models import Identification
-from tests.activity import identification_with_history
 from tests.browser import VIEW, log_in, staff_user_with_password
-from tests.factories import OrganizationFactory
+from tests.factories import IdentificationWithHistoryFactory, OrganizationFactory
 
 Status = Identification.Status
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -20,11 +19,13 @@ def test_dashboard_shows_its_numbers_and_its_chart(page, live_server):
     # Times are set relative to the server's clock, well inside each window, so a run at any hour sees the same.
     now = timezone.now()
     acme, globex = OrganizationFactory(slug="acme"), OrganizationFactory(slug="globex")
-    identification_with_history(organization=acme, created_at=now - timedelta(hours=2), status=Status.VERIFIED)
-    identification_with_history(organization=acme, created_at=now - timedelta(hours=3), status=Status.REJECTED)
-    identification_with_history(organization=acme, created_at=now - timedelta(hours=4))
-    identification_with_history(organization=globex, created_at=now - timedelta(days=3), status=Status.REJECTED)
-    closed = identification_with_history(organization=globex, created_at=now - timedelta(days=12), status=Status.CLOSED)
+    IdentificationWithHistoryFactory(organization=acme, created_at=now - timedelta(hours=2), status=Status.VERIFIED)
+    IdentificationWithHistoryFactory(organization=acme, created_at=now - timedelta(hours=3), status=Status.REJECTED)
+    IdentificationWithHistoryFactory(organization=acme, created_at=now - timedelta(hours=4))
+    IdentificationWithHistoryFactory(organization=globex, created_at=now - timedelta(days=3), status=Status.REJECTED)
+    closed = IdentificationWithHistoryFactory(
+        organization=globex, created_at=now - timedelta(days=12), status=Status.CLOSED
+    )
 
     log_in(page, live_server.url, "viewer")
     page.locator("#dashboard-module").get_by_role("link", name="Dashboard").click()

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from tests.api.helpers import SEED_BODY
 from tests.api.validation_helpers import MATCHING_METADATA, image_base64
 
-# A body each known request component accepts. An operation added later starts from {} (every field optional) until
-# it gets an entry here; its string fields are still found in the document and spoiled one by one.
+# A body each known request component accepts. An operation added later (or a component renamed) fails loudly until
+# it gets an entry here: an empty body would silently test much less than it seems to.
 EXAMPLE_BODIES = {
     "CreateIdentityDocumentIdentificationRequest": SEED_BODY,
     "CloseIdentityDocumentIdentificationRequest": {"reason": "Customer withdrew"},
@@ -48,7 +48,12 @@ class Operation:
     def example_body(self) -> dict | None:
         if not self.has_body:
             return None
-        return EXAMPLE_BODIES.get(self.body_component, {})
+        if self.body_component not in EXAMPLE_BODIES:
+            raise LookupError(
+                f"{self.operation_id}: no example body for request component {self.body_component!r}; "
+                f"add one to EXAMPLE_BODIES in tests/fuzz/schema_walk.py (known: {sorted(EXAMPLE_BODIES)})"
+            )
+        return EXAMPLE_BODIES[self.body_component]
 
     def __repr__(self) -> str:
         return self.operation_id

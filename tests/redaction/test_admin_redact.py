@@ -1,5 +1,7 @@
 """The "Redact selected identifications" changelist action and its confirmation page."""
 
+import re
+
 import pytest
 from django.contrib.admin import helpers
 from django.core.files.storage import default_storage
@@ -9,8 +11,7 @@ from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
 from identifications.services.redaction import identification_redact
 from tests.admin import log_in, log_in_superuser, shown_messages
-from tests.factories import IdentificationFactory
-from tests.redaction import attempt_with_evidence
+from tests.factories import IdentificationFactory, ScoringAttemptFactory
 
 pytestmark = pytest.mark.usefixtures("media_root")
 CHANGELIST = reverse("admin:identifications_identification_changelist")
@@ -100,7 +101,7 @@ def test_choosing_the_action_shows_a_confirmation_page_and_redacts_nothing(clien
 
 def test_confirming_redacts_and_reports_how_many(client, redactor, django_capture_on_commit_callbacks):
     pending, verified = IdentificationFactory(), IdentificationFactory(status=Status.VERIFIED)
-    attempt = attempt_with_evidence(verified)
+    attempt = ScoringAttemptFactory(identification=verified, with_evidence=True)
     already = IdentificationFactory(status=Status.CLOSED)
     identification_redact(identification_id=already.pk, actor=Actor.command("test"))
 
@@ -133,3 +134,18 @@ def test_a_reason_is_required(client, redactor):
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     assert Identification.objects.get(pk=identification.pk).redacted_at is None
+
+
+def test_the_confirmation_page_lists_the_selection_and_asks_why(client, redactor):
+    identification = IdentificationFactory()
+
+    html = choose_action(client, [identification]).content.decode()
+
+    assert "Redact this identification?" in html
+    assert f"<tr><td>{identification.pk}</td><td>{identification.organization}</td>" in html
+    # The breadcrumbs end at the changelist, then the action.
+    assert re.search(r"Identifications</a>\s*&rsaquo; Redact selected identifications\s*</div>", html)
+    assert "<th>Redacted</th>" in html
+    assert "<td>no</td>" in html
+    assert 'value="Confirm redaction"' in html
+    assert "Why the personal data is erased" in html

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from identifications.actors import Actor
 from identifications.models import Identification, IdentificationEvent
 from identifications.services.lifecycle import identification_close
-from tests.factories import IdentificationFactory
-from tests.redaction import assert_attempt_redacted, attempt_with_evidence
+from tests.factories import IdentificationFactory, ScoringAttemptFactory
+from tests.redaction import assert_attempt_redacted
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 Status = Identification.Status
@@ -38,7 +38,7 @@ def redacted_ids():
 
 def test_redacts_only_terminal_identifications_older_than_the_period(django_capture_on_commit_callbacks):
     due = [ended(91, status) for status in (Status.CLOSED, Status.EXPIRED, Status.VERIFIED, Status.REJECTED)]
-    attempt = attempt_with_evidence(due[2])
+    attempt = ScoringAttemptFactory(identification=due[2], with_evidence=True)
     evidence_name = attempt.evidence.name
     assert default_storage.exists(evidence_name)
     recent = ended(89)

@@ -13,8 +13,8 @@ from identifications.errors import IdentificationNotFound
 from identifications.models import Identification, IdentificationEvent
 from identifications.services.redaction import identification_redact
 from scoring.models import ScoringAttempt
-from tests.factories import IdentificationFactory, OrganizationFactory
-from tests.redaction import assert_attempt_redacted, attempt_with_evidence
+from tests.factories import IdentificationFactory, OrganizationFactory, ScoringAttemptFactory
+from tests.redaction import assert_attempt_redacted
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 Status = Identification.Status
@@ -27,8 +27,8 @@ def verified():
     identification = IdentificationFactory(
         status=Status.VERIFIED, created_at=NOW - timedelta(days=2), updated_at=NOW - timedelta(days=1)
     )
-    first = attempt_with_evidence(identification, number=1)
-    second = attempt_with_evidence(identification, number=2, evidence=False)
+    first = ScoringAttemptFactory(identification=identification, number=1, with_evidence=True)
+    second = ScoringAttemptFactory(identification=identification, number=2)
     Identification.objects.filter(pk=identification.pk).update(
         result={"score": 80, "passed": True, "checks": []}, client_secret_hash="0" * 64
     )

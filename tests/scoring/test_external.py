@@ -14,11 +14,10 @@ import pytest
 import requests
 
 from scoring import signing
-from scoring.checks import CheckResult
+from scoring.checks import CheckResult, Outcome
 from scoring.external import (
     MAX_RESPONSE_BYTES,
     USER_AGENT,
-    ExternalScore,
     ScoringProviderUnavailable,
     score_externally,
 )
@@ -40,7 +39,7 @@ VALID_REPLY = {
         {"name": "sanctions", "passed": False, "weight": 40, "reason": "a possible match needs review"},
     ],
 }
-EXPECTED = ExternalScore(
+EXPECTED = Outcome(
     score=85,
     checks=[
         CheckResult(name="liveness", passed=True, weight=60, reason="the selfie matches the document photo"),
@@ -55,7 +54,7 @@ def provider():
         yield fake
 
 
-def call(url: str, **kwargs) -> ExternalScore:
+def call(url: str, **kwargs) -> Outcome:
     kwargs = {"secret": SECRET, "payload": PAYLOAD, "timeout": SHORT_TIMEOUT * 5, **kwargs}
     return score_externally(url=url, **kwargs)
 
@@ -143,7 +142,7 @@ def test_any_2xx_is_accepted(provider):
 
 def test_body_of_exactly_the_cap_is_accepted(provider):
     provider.answer(reply(200, padded(MAX_RESPONSE_BYTES)))
-    assert call(provider.url) == ExternalScore(score=80, checks=[])
+    assert call(provider.url) == Outcome(score=80, checks=[])
 
 
 def test_caller_session_is_used_and_left_open(provider):

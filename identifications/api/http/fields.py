@@ -4,12 +4,13 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-import isodate
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
+
+from identifications.durations import InvalidDuration, duration_span
 
 # C0 controls (NUL included), DEL and C1 controls: never part of a name, a number or a reason.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -120,9 +121,8 @@ class DurationField(StrictCharField):
         if len(text) > self.MAX_TEXT_LENGTH:
             self.fail("invalid")
         try:
-            # Calendar durations (P1M) depend on the date they start from, so measure them from now.
-            span = (now + isodate.parse_duration(text)) - now
-        except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError, TypeError):
+            span = duration_span(text, now=now)
+        except InvalidDuration:
             self.fail("invalid")
         if span < self.minimum:
             self.fail("min_value", minimum=self.minimum_label)

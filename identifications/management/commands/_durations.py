@@ -2,16 +2,16 @@
 
 from datetime import datetime, timedelta
 
-import isodate
 from django.utils.translation import gettext
+
+from identifications.durations import InvalidDuration, duration_span
 
 
 def parse_positive_duration(text: str, *, now: datetime) -> timedelta:
     """The span `text` (P90D, PT12H, P1M) covers from `now`; ValueError when malformed, zero or negative."""
     try:
-        # Calendar durations (P1M) depend on the date they start from, so measure them from now.
-        span = (now + isodate.parse_duration(text)) - now
-    except (isodate.ISO8601Error, ValueError, OverflowError, ArithmeticError, TypeError):
+        span = duration_span(text, now=now)
+    except InvalidDuration:
         raise ValueError(
             gettext("%(text)r is not an ISO-8601 duration such as P90D or PT12H.") % {"text": text}
         ) from None

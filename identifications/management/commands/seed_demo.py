@@ -8,23 +8,14 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from identifications.demo import SEED_REQUEST_BODY
 from identifications.models import Organization, OrganizationAPIKey
+from identifications.permissions import APP_LABEL, BACKOFFICE_CODENAMES
 from identifications.services.organizations import api_key_issue, api_key_revoke, organization_create
 
 DEMO_ORGANIZATION_NAME = "Acme Bank (demo)"
 DEMO_KEY_NAME = "demo (make run)"
 BACKOFFICE_USERNAME = "backoffice"
-BACKOFFICE_PERMISSIONS = ("view_identification", "close_identification")
-
-# The seed's own request example.
-EXAMPLE_REQUEST = {
-    "name": "James",
-    "last_name": "Smith",
-    "identity_document": {"document_number": "12345678A", "document_type": "NIF", "country": "ES"},
-    "configuration_name": "HIGH",
-    "expires_in": "P7D",
-    "scoring": {"provider": "INTERNAL"},
-}
 
 
 class Command(BaseCommand):
@@ -69,7 +60,7 @@ class Command(BaseCommand):
             self._superuser(admin_username, admin_password)
             self._backoffice_user(backoffice_password)
 
-        example = json.dumps(EXAMPLE_REQUEST)
+        example = json.dumps(SEED_REQUEST_BODY)
         url = f"{base_url}/v1/orgs/{organization.slug}/identifications/identity_document"
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {organization.slug}"))
         self.stdout.write(f"Admin login:       {base_url}/admin/  user {admin_username}  password {admin_password}")
@@ -115,5 +106,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label="identifications", codename__in=BACKOFFICE_PERMISSIONS)
+            *Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=BACKOFFICE_CODENAMES)
         )
