@@ -51,7 +51,7 @@ class IdentityDocumentIdentificationRedactionViewSet(APIViewSet):
     def redact(self, request, org_id, admin_identification_id):
         api_key = request.auth
         identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
-        serializer = RedactIdentityDocumentIdentificationRequest(data=json_object_body(request))
+        serializer = RedactIdentityDocumentIdentificationRequest(data=json_object_body(request, optional=True))
         serializer.is_valid(raise_exception=True)
         identification_redact(
             identification_id=identification_id,

@@ -1,11 +1,16 @@
 """POST .../{identification_id}/validate: one scoring attempt, and the transition it earns."""
 
+import base64
+import io
 import json
+import struct
+import zlib
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from identifications.models import Identification, IdentificationEvent
 from scoring.models import ScoringAttempt
@@ -278,3 +283,48 @@ def test_validate_spends_a_bounded_number_of_queries(client, opened, capture_que
     # 4. UPDATE the identification's attempts, result and status
     # (no event: MATCHING_METADATA without evidence stays PENDING under HIGH)
     assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+
+
+def test_an_empty_body_is_400_and_consumes_no_attempt(client, opened):
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), b"")
+
+    assert response.status_code == 400, response.content
+    assert [entry["code"] for entry in errors(response)] == ["invalid_request"]
+    assert not ScoringAttempt.objects.exists()
+    assert Identification.objects.get(pk=identification_id).attempts_used == 0
+
+
+def test_an_image_declaring_too_many_pixels_is_400_naming_the_field(client, opened, settings):
+    # A few dozen bytes of PNG whose header declares 12000 x 12000: decoding it would take 144 megapixels (over 400 MB).
+    settings.EVIDENCE_MAX_PIXELS = 40_000_000
+    identification_id, secret = opened
+    bomb = base64.b64encode(png_declaring(12000, 12000)).decode()
+
+    response = validate(client, identification_id, holder(secret), {"evidence": bomb})
+
+    assert response.status_code == 400, response.content
+    assert [(entry["field"], entry["code"]) for entry in errors(response)] == [("evidence", "too_many_pixels")]
+    assert not ScoringAttempt.objects.exists()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A valid 1x1 PNG whose IHDR chunk is rewritten to declare width x height (with a correct CRC)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, format="PNG")
+    png = bytearray(buffer.getvalue())
+    ihdr = bytearray(png[12:29])  # b"IHDR" + 13 bytes of data
+    ihdr[4:12] = struct.pack(">II", width, height)
+    png[12:29] = ihdr
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(png)
+
+
+def test_an_image_within_the_pixel_cap_is_taken(client, opened, settings):
+    settings.EVIDENCE_MAX_PIXELS = 64 * 40
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), {"evidence": image_base64(size=(64, 40))})
+
+    assert response.status_code == 204, response.content
