@@ -24,7 +24,13 @@ from identifications.api.list_inputs import IdentificationListQuery
 from identifications.errors import DomainError
 
 TAG = "Identification with identity document Admin"
-ORG_ID = OpenApiParameter("org_id", str, OpenApiParameter.PATH, description="Organization name (its slug).")
+# The slug's own rule (Organization.slug); any other org_id is a 401 like any key mismatch.
+ORG_ID = OpenApiParameter(
+    "org_id",
+    {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"^[-a-zA-Z0-9_]+$"},
+    OpenApiParameter.PATH,
+    description="Organization name (its slug).",
+)
 # The hyphenated form, either case: uuid.UUID() also takes "{...}", "urn:uuid:...", bare hex and stray hyphens.
 UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 UUID_SCHEMA = {"type": "string", "format": "uuid", "pattern": f"^{UUID_SHAPE.pattern}$"}
