@@ -178,6 +178,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Evidence images are identity documents: readable by the service's user only, whatever the process umask. Django
+# chmods each saved file to this (FileSystemStorage creates it with 0o666 & ~umask first, then chmods) and creates
+# missing folders under MEDIA_ROOT (MEDIA_ROOT too) with the folder mode.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Largest API request body accepted; larger ones are 413 request_too_large.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)

@@ -95,7 +95,10 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
     )
     def retrieve(self, request, org_id, identification_id):
         identification = self.get_identification(request, identification_id)
-        return Response(serializers.IdentityDocumentIdentificationResponse(identification).data)
+        for_holder = isinstance(request.auth, HolderCredential)
+        return Response(
+            serializers.IdentityDocumentIdentificationResponse(identification, context={"for_holder": for_holder}).data
+        )
 
     @extend_schema(
         operation_id="validateIdentityDocumentIdentification",

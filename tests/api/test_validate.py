@@ -3,9 +3,12 @@
 import base64
 import io
 import json
+import os
+import stat
 import struct
 import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -92,6 +95,28 @@ def test_attempt_keeps_device_context_and_evidence_in_storage(client, opened):
     assert default_storage.exists(attempt.evidence.name)
     # The database holds the file's name, never its bytes or the person's number in the path.
     assert "12345678Z" not in attempt.evidence.name
+
+
+@pytest.fixture
+def permissive_umask():
+    # The usual umask (022) would leave new files 0644 and folders 0755: readable by every local user.
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_evidence_files_and_folders_are_private_to_the_services_user(client, opened, media_root, permissive_umask):
+    identification_id, secret = opened
+
+    validate(client, identification_id, holder(secret), {"evidence": image_base64(), "evidence_metadata": {}})
+
+    stored = Path(default_storage.path(ScoringAttempt.objects.get().evidence.name))
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    folders = [stored.parent, *[p for p in stored.parent.parents if p.is_relative_to(media_root)]]
+    assert folders[-1] == media_root
+    assert {folder.name: oct(stat.S_IMODE(folder.stat().st_mode)) for folder in folders} == {
+        folder.name: oct(0o700) for folder in folders
+    }
 
 
 def test_seed_example_fails_the_control_letter_and_is_rejected_after_the_last_attempt(client, auth):

@@ -110,6 +110,7 @@ class APIViewSet(viewsets.GenericViewSet):
             outcome = idempotency.idempotency_claim(
                 organization=_organization(request.auth),
                 key=idempotency.validate_key(request.headers[idempotency.HEADER]),
+                scope=_idempotency_scope(request.auth),
                 fingerprint=idempotency.request_fingerprint(method=request.method, path=request.path, body=body),
             )
             if isinstance(outcome, idempotency.Replay):
@@ -156,6 +157,13 @@ def _organization(credential):
     if isinstance(credential, HolderCredential):
         return credential.identification.organization
     raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
+
+
+def _idempotency_scope(credential) -> str:
+    """Whose Idempotency-Keys these are within the organization: a holder's client secret has its own."""
+    if isinstance(credential, HolderCredential):
+        return f"holder:{credential.identification.pk}"
+    return ""
 
 
 def _record(claim: idempotency.Claim, response, *, subject: str) -> None:
