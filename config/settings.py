@@ -7,6 +7,8 @@ Every boolean accepts only true/false-like values, so a typo fails loudly instea
 from pathlib import Path
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI's files, served from our own static files: no CDN, works offline, covered by the CSP below.
+    "drf_spectacular_sidecar",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below); Django 5.2 has none built in.
+    "csp",
     "django_countries",
     # Needed for its abstract key model; its own concrete APIKey model is unused (hidden from the admin).
     "rest_framework_api_key",
@@ -69,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -179,11 +186,19 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Evidence images are identity documents: readable by the service's user only, whatever the process umask. Django
+# chmods each saved file to this (FileSystemStorage creates it with 0o666 & ~umask first, then chmods) and creates
+# missing folders under MEDIA_ROOT (MEDIA_ROOT too) with the folder mode.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Largest API request body accepted; larger ones are 413 request_too_large.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
 # Largest evidence image accepted by validate (decoded bytes), and the body limit of that endpoint (base64 is 4/3).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
+# Largest evidence image in pixels (width x height, as its header declares): a tiny file can declare a decompression
+# bomb. 40 megapixels passes any phone camera's photo (a 48 MP sensor saves 12 MP by default).
+EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
 API_MAX_VALIDATE_BODY_BYTES = env.int("API_MAX_VALIDATE_BODY_BYTES", default=EVIDENCE_MAX_BYTES * 4 // 3 + 64 * 1024)
 # EXTERNAL scoring: how long the organization's service may take before the attempt is refused with a 503.
 EXTERNAL_SCORING_TIMEOUT_SECONDS = env.float("EXTERNAL_SCORING_TIMEOUT_SECONDS", default=5.0)
@@ -216,6 +231,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1",
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN (api/urls.py serves its settings as a
+    # script file, so that the page needs no inline script under the Content-Security-Policy).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: Swagger UI would load it from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {},
 }
 
@@ -239,6 +260,23 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "INFO"},
     },
+}
+
+# Content-Security-Policy on every response (django-csp): the admin and Swagger UI load scripts, styles, images and
+# fonts only from this origin and run no inline script, so injected markup cannot run code or send data elsewhere.
+# Inline style attributes stay allowed: Swagger UI sets them from its own scripts, and they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_NONE],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, "'unsafe-inline'"],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+    }
 }
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.

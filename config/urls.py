@@ -9,4 +9,5 @@ urlpatterns = [
     path("v1/", include("identifications.api.urls")),
 ]
 
+handler400 = "identifications.api.http.errors.bad_request"
 handler500 = "identifications.api.http.errors.server_error"

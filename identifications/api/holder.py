@@ -76,7 +76,11 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
     )
     def retrieve(self, request, org_id, identification_id):
         identification = self.get_identification(request, identification_id)
-        return Response(serializers.IdentityDocumentIdentificationResponse(identification).data)
+        # A credential bound to one identification is its holder's client secret.
+        for_holder = request.auth.identification is not None
+        return Response(
+            serializers.IdentityDocumentIdentificationResponse(identification, context={"for_holder": for_holder}).data
+        )
 
     @extend_schema(
         operation_id="validateIdentityDocumentIdentification",

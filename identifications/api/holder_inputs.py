@@ -4,6 +4,7 @@ import base64
 import binascii
 import io
 import re
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,6 +44,7 @@ class EvidenceField(StrictCharField):
         "invalid_base64": _("Must be base64-encoded image bytes."),
         "too_large": _("The image is larger than {limit} bytes."),
         "invalid_image": _("Must be a PNG or JPEG image."),
+        "too_many_pixels": _("The image has more than {limit} pixels."),
     }
 
     def to_internal_value(self, data):
@@ -56,12 +58,22 @@ class EvidenceField(StrictCharField):
             self.fail("invalid_base64")
         if len(content) > limit:
             self.fail("too_large", limit=limit)
+        pixel_limit = settings.EVIDENCE_MAX_PIXELS
         try:
-            with Image.open(io.BytesIO(content)) as image:
-                image_format = image.format
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            with warnings.catch_warnings():
+                # Pillow warns above its MAX_IMAGE_PIXELS (and refuses above twice that) while reading the header.
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(content)) as image:
+                    image_format = image.format
+                    width, height = image.size
+                    image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            self.fail("too_many_pixels", limit=pixel_limit)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             self.fail("invalid_image")
+        # A few bytes can declare any size; scoring (and the admin's preview) would decode every declared pixel.
+        if width * height > pixel_limit:
+            self.fail("too_many_pixels", limit=pixel_limit)
         if image_format not in IMAGE_TYPES:
             self.fail("invalid_image")
         content_type, extension = IMAGE_TYPES[image_format]

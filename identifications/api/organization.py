@@ -23,7 +23,13 @@ from identifications.api.list_inputs import IdentificationListQuery
 from identifications.errors import DomainError
 
 TAG = "Identification with identity document Admin"
-ORG_ID = OpenApiParameter("org_id", str, OpenApiParameter.PATH, description="Organization name (its slug).")
+# The slug's own rule (Organization.slug); any other org_id is a 401 like any key mismatch.
+ORG_ID = OpenApiParameter(
+    "org_id",
+    {"type": "string", "minLength": 1, "maxLength": 50, "pattern": r"^[-a-zA-Z0-9_]+$"},
+    OpenApiParameter.PATH,
+    description="Organization name (its slug).",
+)
 # The hyphenated form, either case: uuid.UUID() also takes "{...}", "urn:uuid:...", bare hex and stray hyphens.
 UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 UUID_SCHEMA = {"type": "string", "format": "uuid", "pattern": f"^{UUID_SHAPE.pattern}$"}
@@ -39,7 +45,14 @@ class InvalidRequest(DomainError):
     code = "invalid_request"
 
 
-def json_object_body(request) -> dict:
+def json_object_body(request, *, optional: bool = False) -> dict:
+    """The body as a JSON object. An empty body is `{}` only where the whole body is optional (close, redact: API.md
+    "Optional body"); where an object is required (create, validate) it is a 400, not a blank identification or a
+    consumed attempt."""
+    if not request.body:
+        if optional:
+            return {}
+        raise InvalidRequest(gettext("The request body must be a JSON object; it is empty."))
     if not isinstance(request.data, dict):
         raise InvalidRequest(
             gettext("The request body must be a JSON object, not %(kind)s.") % {"kind": _json_kind(request.data)}
@@ -135,7 +148,9 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
     def close(self, request, org_id, admin_identification_id):
         credential = request.auth
         identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
-        serializer = serializers.CloseIdentityDocumentIdentificationRequest(data=json_object_body(request))
+        serializer = serializers.CloseIdentityDocumentIdentificationRequest(
+            data=json_object_body(request, optional=True)
+        )
         serializer.is_valid(raise_exception=True)
         services.identification_close(
             identification_id=identification_id,
@@ -166,7 +181,9 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
         """Erase the person's data from an identification; its status, dates and history stay."""
         credential = request.auth
         identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
-        serializer = serializers.RedactIdentityDocumentIdentificationRequest(data=json_object_body(request))
+        serializer = serializers.RedactIdentityDocumentIdentificationRequest(
+            data=json_object_body(request, optional=True)
+        )
         serializer.is_valid(raise_exception=True)
         services.identification_redact(
             identification_id=identification_id,

@@ -259,9 +259,14 @@ class IdentityDocumentIdentificationResponse(IdentificationOutput):
     def get_result(self, identification):
         return identification.result
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="The organization's reason; always null for the holder.")
+    )
     def get_close_reason(self, identification):
-        return identification.close_reason if identification.status == Identification.Status.CLOSED else None
+        # API.md: the holder never sees the organization's free-text close reason (it may concern them).
+        if self.context.get("for_holder") or identification.status != Identification.Status.CLOSED:
+            return None
+        return identification.close_reason
 
 
 class Error(serializers.Serializer):

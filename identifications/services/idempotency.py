@@ -1,9 +1,10 @@
 """Idempotency keys (Stripe/Persona style): a POST retried with the same `Idempotency-Key` runs once.
 
 The first request with a key claims it by inserting an IdempotencyRecord in its own short transaction, where the
-unique (organization, key) constraint decides races. When the request ends below 500 its response is stored and
-replayed for 24 hours to the same request (method, path and body); a 5xx or an exception deletes the claim so that
-the client can retry. Requests without the header never reach this module.
+unique (organization, key) constraint decides races; a holder's keys are stored scoped (scoped_key), so the
+constraint needs no migration to keep them apart from the organization's. When the request ends below 500 its
+response is stored and replayed for 24 hours to the same request (method, path and body); a 5xx or an exception
+deletes the claim so that the client can retry. Requests without the header never reach this module.
 """
 
 import base64
@@ -101,10 +102,26 @@ def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method.upper()}\n{path}\n{body_hash}".encode()).hexdigest()
 
 
-def idempotency_claim(*, organization: Organization, key: str, fingerprint: str, now=None) -> Claim | Replay:
+def scoped_key(key: str, scope: str = "") -> str:
+    """The key as stored: the organization's own keys as sent (scope ""), a holder's apart from them, so that a
+    holder cannot burn a key string the organization will use later, nor another holder's.
+
+    Scoped keys start with "§", which validate_key never lets a client send (printable ASCII only): no key an
+    organization sends can equal one. The sent key is hashed so that the scope always fits the 255-character column.
+    """
+    if not scope:
+        return key
+    return f"§{scope}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def idempotency_claim(
+    *, organization: Organization, key: str, fingerprint: str, scope: str = "", now=None
+) -> Claim | Replay:
     """Claim `key` for this request, or return the response to replay. Raises IdempotencyKeyReused (another request
-    used the key) or IdempotencyKeyInUse (the first request with the key is still running)."""
+    used the key) or IdempotencyKeyInUse (the first request with the key is still running). `scope`: whose key it
+    is within the organization ("" for the organization's API keys; see scoped_key)."""
     now = now or timezone.now()
+    key = scoped_key(key, scope)
     # A claim can vanish between our failed INSERT and our read (released after a 5xx, or expired and deleted):
     # then the INSERT is simply tried again.
     for _ in range(3):

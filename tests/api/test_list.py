@@ -398,6 +398,26 @@ def test_cursor_with_a_forged_position_is_400(client, auth, organization, positi
     assert error_fields(response) == {("cursor", "invalid")}
 
 
+@pytest.mark.parametrize(
+    "position",
+    [
+        # Past Python's datetime range once in UTC: SQLite's adapter converts to UTC (OverflowError, a 500).
+        "p=9999-12-31 23:59:59.999999-23:59",
+        "p=0001-01-01 00:00:00+23:59",
+        # Without an offset: never one the server wrote.
+        "p=2026-11-25 17:00:00",
+    ],
+)
+@pytest.mark.parametrize("reverse", ["0", "1"])
+def test_cursor_with_an_extreme_or_naive_position_is_400(client, auth, organization, position, reverse):
+    IdentificationFactory(organization=organization)
+
+    response = client.get(list_url(), {"cursor": crafted_cursor(f"r={reverse}&{position}")}, headers=auth)
+
+    assert response.status_code == 400, response.content
+    assert error_fields(response) == {("cursor", "invalid")}
+
+
 @pytest.mark.parametrize("cursor", ["%%%", "!!!!", "AAAA"])
 def test_undecodable_cursor_is_400(client, auth, organization, cursor):
     IdentificationFactory(organization=organization)

@@ -156,6 +156,17 @@ def test_closed_identification_shows_when_and_why(client, auth, api_key, pending
     )
 
 
+def test_the_holder_never_sees_the_organizations_close_reason(client, auth, created):
+    with time_machine.travel(NOW, tick=False):
+        post_json(client, close_url(created["id"]), {"reason": "Suspected fraud by the holder."}, auth)
+        as_holder = client.get(retrieve_url(created["id"]), headers=bearer(created["client_secret"]))
+        as_organization = client.get(retrieve_url(created["id"]), headers=auth)
+
+    assert as_holder.status_code == 200, as_holder.content
+    assert (as_holder.json()["status"], as_holder.json()["close_reason"]) == ("CLOSED", None)
+    assert as_organization.json()["close_reason"] == "Suspected fraud by the holder."
+
+
 @pytest.mark.parametrize("status", [Status.VERIFIED, Status.REJECTED, Status.EXPIRED])
 def test_close_reason_is_null_unless_closed(client, auth, organization, status):
     # A stray close_reason on a row that is not CLOSED (e.g. edited by hand) is not shown.

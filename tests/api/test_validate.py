@@ -1,11 +1,19 @@
 """POST .../{identification_id}/validate: one scoring attempt, and the transition it earns."""
 
+import base64
+import io
 import json
+import os
+import stat
+import struct
+import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from identifications.models import Identification, IdentificationEvent
 from scoring.models import ScoringAttempt
@@ -87,6 +95,28 @@ def test_attempt_keeps_device_context_and_evidence_in_storage(client, opened):
     assert default_storage.exists(attempt.evidence.name)
     # The database holds the file's name, never its bytes or the person's number in the path.
     assert "12345678Z" not in attempt.evidence.name
+
+
+@pytest.fixture
+def permissive_umask():
+    # The usual umask (022) would leave new files 0644 and folders 0755: readable by every local user.
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_evidence_files_and_folders_are_private_to_the_services_user(client, opened, media_root, permissive_umask):
+    identification_id, secret = opened
+
+    validate(client, identification_id, holder(secret), {"evidence": image_base64(), "evidence_metadata": {}})
+
+    stored = Path(default_storage.path(ScoringAttempt.objects.get().evidence.name))
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    folders = [stored.parent, *[p for p in stored.parent.parents if p.is_relative_to(media_root)]]
+    assert folders[-1] == media_root
+    assert {folder.name: oct(stat.S_IMODE(folder.stat().st_mode)) for folder in folders} == {
+        folder.name: oct(0o700) for folder in folders
+    }
 
 
 def test_seed_example_fails_the_control_letter_and_is_rejected_after_the_last_attempt(client, auth):
@@ -278,3 +308,48 @@ def test_validate_spends_a_bounded_number_of_queries(client, opened, capture_que
     # 4. UPDATE the identification's attempts, result and status
     # (no event: MATCHING_METADATA without evidence stays PENDING under HIGH)
     assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+
+
+def test_an_empty_body_is_400_and_consumes_no_attempt(client, opened):
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), b"")
+
+    assert response.status_code == 400, response.content
+    assert [entry["code"] for entry in errors(response)] == ["invalid_request"]
+    assert not ScoringAttempt.objects.exists()
+    assert Identification.objects.get(pk=identification_id).attempts_used == 0
+
+
+def test_an_image_declaring_too_many_pixels_is_400_naming_the_field(client, opened, settings):
+    # A few dozen bytes of PNG whose header declares 12000 x 12000: decoding it would take 144 megapixels (over 400 MB).
+    settings.EVIDENCE_MAX_PIXELS = 40_000_000
+    identification_id, secret = opened
+    bomb = base64.b64encode(png_declaring(12000, 12000)).decode()
+
+    response = validate(client, identification_id, holder(secret), {"evidence": bomb})
+
+    assert response.status_code == 400, response.content
+    assert [(entry["field"], entry["code"]) for entry in errors(response)] == [("evidence", "too_many_pixels")]
+    assert not ScoringAttempt.objects.exists()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A valid 1x1 PNG whose IHDR chunk is rewritten to declare width x height (with a correct CRC)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, format="PNG")
+    png = bytearray(buffer.getvalue())
+    ihdr = bytearray(png[12:29])  # b"IHDR" + 13 bytes of data
+    ihdr[4:12] = struct.pack(">II", width, height)
+    png[12:29] = ihdr
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(png)
+
+
+def test_an_image_within_the_pixel_cap_is_taken(client, opened, settings):
+    settings.EVIDENCE_MAX_PIXELS = 64 * 40
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), {"evidence": image_base64(size=(64, 40))})
+
+    assert response.status_code == 204, response.content

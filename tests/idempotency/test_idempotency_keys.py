@@ -293,3 +293,44 @@ def test_the_schema_documents_the_header_and_its_answers_on_every_post(client):
         else:
             assert "Idempotency-Key" not in headers
     assert {method for method, _ in operations} == {"get", "post"}
+
+
+def test_a_holders_key_cannot_burn_the_organizations_key(client, auth):
+    opened = create(client, auth).json()
+    holder = {"Authorization": f"Bearer {opened['client_secret']}", **DEVICE}
+    # The holder spends "order-42" first (its validate answers 400: 4xx answers are kept for replay too).
+    holder_first = post_json(client, validate_url(opened["id"]), {"evidence": "not base64"}, keyed(holder, "order-42"))
+
+    organization_create = create(client, keyed(auth, "order-42"))
+
+    assert holder_first.status_code == 400
+    assert organization_create.status_code == 200, organization_create.content
+    assert "Idempotent-Replayed" not in organization_create
+    assert Identification.objects.count() == 2
+
+
+def test_two_holders_keys_do_not_meet(client, auth):
+    first, second = create(client, auth).json(), create(client, auth).json()
+
+    answers = [
+        post_json(
+            client,
+            validate_url(opened["id"]),
+            {"evidence": "not base64"},
+            keyed({"Authorization": f"Bearer {opened['client_secret']}", **DEVICE}, "same-key"),
+        )
+        for opened in (first, second)
+    ]
+
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert ["Idempotent-Replayed" in answer for answer in answers] == [False, False]
+
+
+def test_a_holders_retry_with_its_key_still_replays(client, auth):
+    opened = create(client, auth).json()
+    holder = keyed({"Authorization": f"Bearer {opened['client_secret']}", **DEVICE}, "holder-retry")
+
+    first = post_json(client, validate_url(opened["id"]), {"evidence": "not base64"}, holder)
+    retry = post_json(client, validate_url(opened["id"]), {"evidence": "not base64"}, holder)
+
+    assert_replay_of(first, retry)

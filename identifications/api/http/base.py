@@ -1,6 +1,5 @@
 """What every /v1/ viewset shares: 401 for every authorization failure, rate limits and idempotency keys."""
 
-import io
 import logging
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, viewsets
 from rest_framework.response import Response
 
-from identifications.api.http.parsers import RequestTooLarge
+from identifications.api.http.body import body_limit, read_body
 from identifications.api.http.throttling import CredentialRateThrottle, parse_rate
 from identifications.services import idempotency
 
@@ -26,6 +25,10 @@ THROTTLED_MESSAGES = {
     "hour": _("Too many requests: the limit is %(limit)d per hour."),
     "day": _("Too many requests: the limit is %(limit)d per day."),
 }
+
+
+# Methods whose body, if any, means nothing here.
+BODYLESS_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class _ReplayStoredResponse(Exception):
@@ -97,13 +100,16 @@ class APIViewSet(viewsets.GenericViewSet):
     def initial(self, request, *args, **kwargs):
         # Authentication, permissions and the rate limit first: a 401 or a 429 claims no key.
         super().initial(request, *args, **kwargs)
+        if request.method not in BODYLESS_METHODS:
+            # Read (bounded) before DRF looks at the body: a chunked body has no Content-Length, and DRF would take
+            # it as absent; read_body makes its real length known.
+            body = read_body(request._request, body_limit(self))
         if request.method == "POST" and idempotency.HEADER in request.headers:
             outcome = idempotency.idempotency_claim(
                 organization=_organization(request.auth),
                 key=idempotency.validate_key(request.headers[idempotency.HEADER]),
-                fingerprint=idempotency.request_fingerprint(
-                    method=request.method, path=request.path, body=self._read_body(request)
-                ),
+                scope=_idempotency_scope(request.auth),
+                fingerprint=idempotency.request_fingerprint(method=request.method, path=request.path, body=body),
             )
             if isinstance(outcome, idempotency.Replay):
                 raise _ReplayStoredResponse(outcome)
@@ -142,29 +148,18 @@ class APIViewSet(viewsets.GenericViewSet):
         data = getattr(response, "data", None)
         return str(data.get("id", "")) if isinstance(data, dict) else ""
 
-    def _read_body(self, request) -> bytes:
-        """The raw body, read before DRF parses it (the fingerprint hashes it), bounded like the parser's.
-
-        Not `HttpRequest.body`: it refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB) with a 400, and
-        validate takes more. The copy is left where `.body` keeps it, so Django serves the parser's read from it.
-        """
-        django_request = request._request
-        if hasattr(django_request, "_body"):
-            return django_request.body
-        limit = getattr(self, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
-        raw = django_request.read(limit + 1)
-        if len(raw) > limit:
-            raise RequestTooLarge(gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit})
-        django_request._body = raw
-        django_request._stream = io.BytesIO(raw)
-        return raw
-
 
 def _organization(credential):
     """The organization of the request's credentials.Credential."""
     if credential is None:
         raise exceptions.NotAuthenticated(gettext("Authentication credentials were not provided."))
     return credential.organization
+
+
+def _idempotency_scope(credential) -> str:
+    """Whose Idempotency-Keys these are within the organization: a holder's client secret has its own."""
+    bound = credential.identification if credential is not None else None
+    return f"holder:{bound.pk}" if bound is not None else ""
 
 
 def _record(claim: idempotency.Claim, response, *, subject: str) -> None:

@@ -3,9 +3,11 @@
 import logging
 import traceback
 
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
@@ -101,9 +103,24 @@ def _path(request) -> str:
     return getattr(request, "path", "?")
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Unknown paths under /v1/ answer an ErrorsResponse, not Django's HTML page."""
+    """Unknown paths under /v1/ answer an ErrorsResponse, not Django's HTML page, whatever the method: exempt from
+    CSRF, which would otherwise answer a POST (or PUT, PATCH, DELETE) with its HTML 403 before this view runs."""
     return errors_response(404, [error("not_found", gettext("No API endpoint matches this path."))])
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    """handler400: JSON under /v1/ (a disallowed Host, any other SuspiciousOperation), Django's page elsewhere."""
+    if request.path.startswith("/v1/"):
+        if isinstance(exception, DisallowedHost):
+            return errors_response(
+                400, [error("disallowed_host", gettext("This host name is not served here."), "Host")]
+            )
+        return errors_response(400, [error("bad_request", gettext("The request is malformed."))])
+    from django.views.defaults import bad_request as html_bad_request
+
+    return html_bad_request(request, exception, *args, **kwargs)
 
 
 def server_error(request, *args, **kwargs):

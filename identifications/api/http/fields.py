@@ -150,6 +150,8 @@ class StrictDateField(serializers.DateField):
 
 
 class StrictDateTimeField(serializers.DateTimeField):
+    default_error_messages = {"max_length": _("Ensure this field has no more than {max_length} characters.")}
+
     """An RFC 3339 date-time with its offset, as the OpenAPI `date-time` format says; not everything Python's
     fromisoformat takes ("2026-11-25", "20261125T1200", no offset)."""
 
@@ -158,8 +160,13 @@ class StrictDateTimeField(serializers.DateTimeField):
         r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"
     )
     FORMAT = "YYYY-MM-DDThh:mm:ss[.ffffff](Z|+hh:mm|-hh:mm)"
+    # Nanoseconds and an offset fit; the bound keeps the OpenAPI document's query strings within the server's
+    # request line (tests/api/test_schema_request_line.py).
+    MAX_LENGTH = 40
 
     def to_internal_value(self, value):
+        if isinstance(value, str) and len(value) > self.MAX_LENGTH:
+            self.fail("max_length", max_length=self.MAX_LENGTH)
         match = self.SHAPE.fullmatch(value) if isinstance(value, str) else None
         if match is None:
             self.fail("invalid", format=self.FORMAT)

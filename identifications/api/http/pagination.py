@@ -1,6 +1,6 @@
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib import parse
 
 from django.utils.translation import gettext
@@ -12,6 +12,16 @@ CURSOR_KEYS = {"o", "r", "p"}
 
 def invalid_cursor() -> serializers.ValidationError:
     return serializers.ValidationError({"cursor": [gettext("Invalid cursor: use the next or previous URL as given.")]})
+
+
+def _aware_utc(position: str) -> datetime:
+    """The position as the database adapters will use it: with an offset (we only write those), and convertible to
+    UTC. SQLite's adapter converts to UTC and overflows near year 1 or 9999 (a 500); this raises OverflowError
+    here, before any query."""
+    moment = datetime.fromisoformat(position)
+    if moment.tzinfo is None:
+        raise ValueError("cursor position without an offset")
+    return moment.astimezone(UTC)
 
 
 class NewestFirstCursorPagination(CursorPagination):
@@ -39,7 +49,7 @@ class NewestFirstCursorPagination(CursorPagination):
             if not 0 <= offset <= self.offset_cutoff or reverse not in ("0", "1"):
                 raise ValueError("cursor out of range")
             if position is not None:
-                datetime.fromisoformat(position)
-        except (UnicodeError, binascii.Error, ValueError):
+                _aware_utc(position)
+        except (UnicodeError, binascii.Error, ValueError, OverflowError):
             raise invalid_cursor() from None
         return Cursor(offset=offset, reverse=reverse == "1", position=position)

@@ -2,17 +2,11 @@
 
 import json
 
-from django.conf import settings
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "request_too_large"
-    default_detail = _("The request body is too large.")
+from identifications.api.http.body import body_limit, read_body
 
 
 def _reject_duplicate_keys(pairs):
@@ -38,19 +32,15 @@ class StrictJSONParser(BaseParser):
     """JSON objects only as UTF-8, bounded in size, without duplicate keys or NaN/Infinity.
 
     Not a subclass of DRF's JSONParser: DRF hands those `request.body`, which Django refuses (RequestDataTooBig, a
-    500) above DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB), under validate's own limit; others get the stream, read here
-    up to the limit.
+    500) above DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB), under validate's own limit. The bytes come from body.read_body,
+    the reader the idempotency fingerprint uses too, so both see the same bytes, chunked or not.
     """
 
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        # An endpoint that takes images (validate) sets its own, larger limit.
-        view = (parser_context or {}).get("view")
-        limit = getattr(view, "max_body_bytes", None) or settings.API_MAX_BODY_BYTES
-        raw = stream.read(limit + 1)
-        if len(raw) > limit:
-            raise RequestTooLarge(gettext("The request body is larger than %(limit)d bytes.") % {"limit": limit})
+        context = parser_context or {}
+        raw = read_body(context["request"]._request, body_limit(context.get("view")))
         try:
             return loads_strict(raw.decode("utf-8"))
         except (ValueError, RecursionError) as error:

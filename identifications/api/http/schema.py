@@ -69,6 +69,16 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
         return {**schema, **_with_null(self.target, self.target.json_schema())}
 
 
+class StrictDateTimeFieldSchema(OpenApiSerializerFieldExtension):
+    """DRF's date-time schema plus the field's length bound."""
+
+    target_class = "identifications.api.http.fields.StrictDateTimeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "maxLength": self.target.MAX_LENGTH}
+
+
 class StrictSerializerSchema(OpenApiSerializerExtension):
     """Unknown fields are 400 unknown_field: `additionalProperties: false`."""
 
