@@ -192,7 +192,7 @@ WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
 # How often an API key's `last_used_at` is written: a write on every request would double the queries.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = env.int("API_KEY_LAST_USED_RESOLUTION_SECONDS", default=60)
 # How long an API key's row (with its organization) is cached per process, so that most requests authenticate
-# without a query; a revoked key keeps working at most this long in other processes
+# without a query; a revoked key keeps working at most this long in other processes unless the cache is shared
 # (identifications/selectors/api_keys.py).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # How long rarely-changing reference rows (document types, configurations) are cached per process.

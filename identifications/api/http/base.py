@@ -4,7 +4,7 @@ import io
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.http import HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,7 @@ from identifications.api.http.client_secret import HolderCredential
 from identifications.api.http.parsers import RequestTooLarge
 from identifications.api.http.throttling import CredentialRateThrottle, parse_rate
 from identifications.models import OrganizationAPIKey
+from identifications.selectors import api_keys as key_cache
 from identifications.services import idempotency
 
 logger = logging.getLogger("identifications.api")
@@ -77,6 +78,14 @@ class APISchema(AutoSchema):
         return operation
 
 
+def _key_was_deleted(request) -> bool:
+    api_key = getattr(request, "auth", None)
+    if not isinstance(api_key, OrganizationAPIKey) or OrganizationAPIKey.objects.filter(pk=api_key.pk).exists():
+        return False
+    key_cache.forget(api_key.prefix)
+    return True
+
+
 class APIViewSet(viewsets.GenericViewSet):
     """The base of the API's viewsets: the place for cross-cutting request handling (authorization answers,
     idempotency, throttling), so that each endpoint gets it by inheriting."""
@@ -114,6 +123,9 @@ class APIViewSet(viewsets.GenericViewSet):
     def handle_exception(self, exc):
         if isinstance(exc, _ReplayStoredResponse):
             return _replay_response(exc.replay)
+        if isinstance(exc, IntegrityError) and _key_was_deleted(self.request):
+            # Its organization was deleted while another process still had the key cached: a 401, not a 500.
+            exc = exceptions.AuthenticationFailed(gettext("The API key is not valid."))
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
