@@ -149,3 +149,17 @@ def test_an_identification_that_left_the_filtered_list_is_still_reported(client,
         "0 closed, 1 skipped.",
         f"Skipped because they were not open: {identification.pk} (CLOSED).",
     ]
+
+
+def test_the_limit_holds_on_the_confirming_post_itself(client, closer, monkeypatch):
+    # A hand-made confirming POST skips the confirmation page, where the limit used to be checked. (The limit is
+    # lowered to 2 here so that the test needs 3 rows, not 501.)
+    monkeypatch.setattr("identifications.admin.bulk_close.MAX_BULK_CLOSE", 2)
+    identifications = [IdentificationFactory() for _ in range(3)]
+
+    response = confirm(client, identifications)
+
+    assert response.status_code == 302
+    assert shown_messages(response) == ["Select at most 2 identifications to close at once."]
+    assert set(Identification.objects.values_list("status", flat=True)) == {Status.PENDING}
+    assert not IdentificationEvent.objects.exists()
