@@ -54,8 +54,9 @@ def test_revoking_a_key_by_saving_the_row_stops_it_at_once(client, api_key, auth
     assert post_json(client, create_url(), SEED_BODY, auth).status_code == 401
 
 
-# The foreign key is checked when the transaction commits: the test needs real commits to see the 500.
-@pytest.mark.django_db(transaction=True)
+# The foreign key is checked when the transaction commits: the test needs real commits to see the 500 (and the
+# seeded document types restored afterwards, as the browser tests do).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_key_cached_by_another_process_after_its_organization_was_deleted_is_a_401_not_a_500(
     client, organization, api_key, auth
 ):
