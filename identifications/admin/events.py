@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from identifications.admin.display import conceal_document_number, parse_uuid
+from identifications.admin.display import parse_uuid
+from identifications.admin.display import reason as masked_reason
 from identifications.admin.export import has_reveal_permission
 from identifications.admin.filters import FilterParametersOnlyMixin
 from identifications.admin.pagination import BoundedCountPaginator
@@ -43,12 +44,12 @@ class IdentificationEventAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, ad
     def get_list_display(self, request):
         if has_reveal_permission(request):
             return self.list_display
-        return tuple("masked_reason" if field == "reason" else field for field in self.list_display)
+        return tuple(masked_reason if field == "reason" else field for field in self.list_display)
 
     def get_fields(self, request, obj=None):
         if has_reveal_permission(request):
             return self.fields
-        return tuple("masked_reason" if field == "reason" else field for field in self.fields)
+        return tuple(masked_reason if field == "reason" else field for field in self.fields)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -59,10 +60,6 @@ class IdentificationEventAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, ad
         return (
             super().get_queryset(request).annotate(identification_document_number=F("identification__document_number"))
         )
-
-    @admin.display(description=_("reason"))
-    def masked_reason(self, event):
-        return conceal_document_number(event.reason, event.identification_document_number)
 
     @admin.display(description=_("identification"))
     def identification_link(self, obj):

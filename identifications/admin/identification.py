@@ -21,6 +21,9 @@ from identifications.admin.display import (
     parse_uuid,
     status_badge,
 )
+from identifications.admin.display import (
+    reason as masked_reason,
+)
 from identifications.admin.export import export_csv, has_reveal_permission
 from identifications.admin.filters import FilterParametersOnlyMixin, OrganizationSlugFilter, OutcomeFilter
 from identifications.admin.forms import CloseReasonForm
@@ -48,7 +51,7 @@ class IdentificationEventInline(IdentificationChildInline):
     def get_fields(self, request, obj=None):
         if has_reveal_permission(request):
             return self.fields
-        return tuple("masked_reason" if field == "reason" else field for field in self.fields)
+        return tuple(masked_reason if field == "reason" else field for field in self.fields)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -58,10 +61,6 @@ class IdentificationEventInline(IdentificationChildInline):
         return (
             super().get_queryset(request).annotate(identification_document_number=F("identification__document_number"))
         )
-
-    @admin.display(description=_("reason"))
-    def masked_reason(self, event):
-        return conceal_document_number(event.reason, event.identification_document_number)
 
 
 # Fields shown another way to staff without the document-number permission: the number masked, and free text that
