@@ -202,10 +202,13 @@ EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
 API_MAX_VALIDATE_BODY_BYTES = env.int("API_MAX_VALIDATE_BODY_BYTES", default=EVIDENCE_MAX_BYTES * 4 // 3 + 64 * 1024)
 # EXTERNAL scoring: how long the organization's service may take before the attempt is refused with a 503.
 EXTERNAL_SCORING_TIMEOUT_SECONDS = env.float("EXTERNAL_SCORING_TIMEOUT_SECONDS", default=5.0)
+# Outbound calls to staff-chosen URLs (EXTERNAL scoring, webhooks) go only to https and public addresses; true lifts
+# both rules, for development and tests with receivers on this machine (identifications/outbound.py).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
 # How often an API key's `last_used_at` is written: a write on every request would double the queries.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = env.int("API_KEY_LAST_USED_RESOLUTION_SECONDS", default=60)
 # How long an API key's row (with its organization) is cached per process, so that most requests authenticate
-# without a query; a revoked key keeps working at most this long in other processes
+# without a query; a revoked key keeps working at most this long in other processes unless the cache is shared
 # (identifications/selectors/api_keys.py).
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # How long rarely-changing reference rows (document types, configurations) are cached per process.

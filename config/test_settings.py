@@ -16,3 +16,5 @@ WHITENOISE_AUTOREFRESH = True
 # The database-backed rate limiter spends 2-4 statements per request, which the API's query-budget tests would count;
 # tests/throttling/ checks the database store itself, with its own cache instances.
 CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}  # noqa: F405
+# The tests' HTTP receivers listen on 127.0.0.1 over http; the tests of the refusals set this back to False.
+WEBHOOKS_ALLOW_PRIVATE_URLS = True

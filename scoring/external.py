@@ -10,16 +10,15 @@ Expected reply (2xx, at most 64 KiB, unknown keys ignored)::
     {"score": 0..100, "checks": [{"name": "...", "passed": true, "weight": 0..100, "reason": "..."}, ...]}
 """
 
-import http.client
 import json
 import time
 import unicodedata
 from typing import Any
 
 import requests
-import urllib3.exceptions
 from django.conf import settings
 
+from identifications import outbound
 from scoring import signing
 from scoring.checks import CheckResult, Outcome
 
@@ -29,11 +28,6 @@ MAX_CHECKS = 50
 MAX_NAME_LENGTH = 64
 MAX_REASON_LENGTH = 500
 DEFAULT_TIMEOUT_SECONDS = 5
-_CHUNK_BYTES = 8192
-
-# What the network layer may raise: requests wraps most of urllib3's errors, but not those raised while we read
-# the raw stream ourselves.
-_TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
 
 class ScoringProviderUnavailable(Exception):
@@ -57,29 +51,6 @@ def _encode(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=True, allow_nan=False).encode(
         "ascii"
     )
-
-
-def _read_capped(response: requests.Response, deadline: float) -> bytes:
-    """The body, decoded from any Content-Encoding, or _InvalidReply when over the cap or the deadline.
-
-    A per-read timeout alone lets a server drip one byte per almost-timeout forever; the deadline bounds the
-    whole body. ``read1`` returns whatever one socket read brought, so the deadline is checked that often.
-    """
-    declared = response.headers.get("Content-Length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise _InvalidReply(f"the reply is larger than {MAX_RESPONSE_BYTES} bytes")
-    raw = response.raw
-    read = getattr(raw, "read1", None) or raw.read
-    body = bytearray()
-    while True:
-        if time.monotonic() > deadline:
-            raise _InvalidReply("the reply took longer than the timeout to arrive")
-        chunk = read(_CHUNK_BYTES, decode_content=True)
-        if not chunk:
-            return bytes(body)
-        body += chunk
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise _InvalidReply(f"the reply is larger than {MAX_RESPONSE_BYTES} bytes")
 
 
 def _reject_constant(name: str) -> Any:
@@ -162,9 +133,10 @@ def score_externally(
     """POST ``payload`` to ``url``, signed with ``secret``, and validate the reply.
 
     ``timeout`` (seconds) is both the connect and the read timeout, defaulting to the
-    ``EXTERNAL_SCORING_TIMEOUT_SECONDS`` setting (5); reading the body is also bounded by connect + read time.
+    ``EXTERNAL_SCORING_TIMEOUT_SECONDS`` setting (5); the whole exchange is also bounded by connect + read time.
+    Only https URLs to public addresses are called unless ``WEBHOOKS_ALLOW_PRIVATE_URLS`` (identifications.outbound).
     ``now`` is the signature's unix timestamp (default: the current time). A ``session`` given by the caller
-    (connection reuse) is left open; otherwise one is made and closed here.
+    (connection reuse) is left open, with the peer-checking adapter mounted; otherwise one is made and closed here.
 
     Raises ScoringProviderUnavailable on any transport error, a non-2xx status (redirects are not followed),
     a body over 64 KiB, non-JSON or a reply that does not validate. Raises ValueError/TypeError for the
@@ -179,28 +151,39 @@ def score_externally(
         "User-Agent": USER_AGENT,
         signing.SIGNATURE_HEADER: signing.sign(secret=secret, body=body, timestamp=timestamp),
     }
-    deadline = time.monotonic() + 2 * seconds
-    own_session = session is None
-    client = session if session is not None else requests.Session()
     try:
-        with client.post(
-            url, data=body, headers=headers, timeout=(seconds, seconds), allow_redirects=False, stream=True
-        ) as response:
-            status = response.status_code
-            if not 200 <= status < 300:
-                raise ScoringProviderUnavailable(f"external scoring service answered HTTP {status}")
-            reply = _read_capped(response, deadline)
-    except _TRANSPORT_ERRORS as error:
-        # The class only: requests' messages quote the URL, which may carry the organization's credentials.
+        # One total deadline of connect + read time for the whole exchange (identifications.outbound), so a
+        # provider drip-feeding its headers or body cannot hold the worker past it; one byte over the cap is read
+        # to tell "exactly the cap" from "larger".
+        response = outbound.post(
+            url,
+            body=body,
+            headers=headers,
+            deadline=2 * seconds,
+            timeout=seconds,
+            max_body=MAX_RESPONSE_BYTES + 1,
+            session=session,
+        )
+    except outbound.OutboundFailure as failure:
+        raise ScoringProviderUnavailable(f"external scoring service unreachable: {_describe(failure)}") from None
+    if not 200 <= response.status < 300:
+        raise ScoringProviderUnavailable(f"external scoring service answered HTTP {response.status}")
+    if len(response.body) > MAX_RESPONSE_BYTES:
         raise ScoringProviderUnavailable(
-            f"external scoring service unreachable: {type(error).__module__}.{type(error).__qualname__}"
-        ) from None
-    except _InvalidReply as error:
-        raise ScoringProviderUnavailable(f"external scoring service sent an unusable reply: {error}") from None
-    finally:
-        if own_session:
-            client.close()
+            f"external scoring service sent an unusable reply: the reply is larger than {MAX_RESPONSE_BYTES} bytes"
+        )
     try:
-        return _validate(_parse(reply))
+        return _validate(_parse(response.body))
     except _InvalidReply as error:
         raise ScoringProviderUnavailable(f"external scoring service sent an invalid reply: {error}") from None
+
+
+def _describe(failure: outbound.OutboundFailure) -> str:
+    # The reason and the exception class only: transport messages quote the URL, which may carry credentials.
+    if failure.reason == "timeout":
+        text = "the exchange took longer than the timeout"
+    elif failure.reason in ("https_required", "private_address"):
+        text = f"the scoring URL is refused ({failure.reason}): it must be https and reach a public address"
+    else:
+        text = failure.reason
+    return f"{text} ({failure.detail})" if failure.detail else text

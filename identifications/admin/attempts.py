@@ -10,12 +10,15 @@ import logging
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from identifications.admin.display import conceal_in_json
+from identifications.admin.export import has_reveal_permission
 from identifications.admin.read_only import IdentificationChildInline
 from identifications.permissions import CAN_VIEW_EVIDENCE
 from scoring.models import ScoringAttempt
@@ -56,9 +59,17 @@ class ScoringAttemptInline(IdentificationChildInline):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if has_reveal_permission(request):
+            return queryset
+        # A provider's check reasons are free text that may quote the number: it comes along to be masked.
+        return queryset.annotate(concealed_document_number=F("identification__document_number"))
+
     @admin.display(description=_("checks"))
     def checks_display(self, attempt):
         checks = [check for check in attempt.checks or [] if isinstance(check, dict)]
+        checks = conceal_in_json(checks, getattr(attempt, "concealed_document_number", None))
         if not checks:
             return "-"
         return format_html(

@@ -23,8 +23,13 @@ def confirmed_bulk_action(
     changelist with its filters."""
     if request.POST.get("post") == "yes":
         form = ReasonForm(request.POST, help_text=reason_help)
+        ids = posted_ids(request)
+        # The limit holds on the confirming POST itself, which need not come from the confirmation page.
+        if len(ids) > maximum:
+            messages.error(request, too_many % {"maximum": maximum})
+            return None
         if form.is_valid():
-            perform(request, posted_ids(request), reason=form.cleaned_data["reason"])
+            perform(request, ids, reason=form.cleaned_data["reason"])
             return None
     else:
         form = ReasonForm(help_text=reason_help)

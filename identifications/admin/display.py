@@ -1,8 +1,10 @@
 """Small pure helpers the admin uses to show and search identifications."""
 
+import re
 import uuid
 
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from identifications.models import Identification
 
@@ -50,3 +52,31 @@ def status_badge(status: str, label: str, *, title: str = ""):
         colour,
         label,
     )
+
+
+def conceal_document_number(text, number: str | None):
+    """``text`` with every occurrence of ``number`` (any case) replaced by its mask: free text written by callers,
+    staff or scoring providers (reasons, check results) may quote the number the page shows masked."""
+    if not text or not number or not isinstance(text, str):
+        return text
+    return re.sub(re.escape(number), mask_document_number(number), text, flags=re.IGNORECASE)
+
+
+def conceal_in_json(value, number: str | None):
+    """The same, for every string inside a JSON value (Identification.result, ScoringAttempt.checks)."""
+    if isinstance(value, str):
+        return conceal_document_number(value, number)
+    if isinstance(value, list):
+        return [conceal_in_json(item, number) for item in value]
+    if isinstance(value, dict):
+        return {key: conceal_in_json(item, number) for key, item in value.items()}
+    return value
+
+
+def reason(event):
+    """An event's reason with its identification's number masked inside (the queryset annotates
+    ``identification_document_number``). Named ``reason`` so that the column keeps the field's name and CSS class."""
+    return conceal_document_number(event.reason, event.identification_document_number)
+
+
+reason.short_description = _("reason")

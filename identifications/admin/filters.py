@@ -78,3 +78,17 @@ class OutcomeFilter(admin.SimpleListFilter):
         if value == self.NO_ATTEMPT:
             return queryset.filter(result__isnull=True)
         return queryset
+
+
+class FilterParametersOnlyMixin:
+    """A changelist that accepts only the query-string lookups its own sidebar filters produce.
+
+    Django allows a lookup on any local field by default, so `?document_number__startswith=7` (or `__regex`,
+    `__lt`) would let staff who see numbers masked recover them a character at a time. Anything not listed in
+    ``filter_parameters`` is a DisallowedModelAdminLookup: Django's 400, the list unfiltered by it.
+    """
+
+    filter_parameters: frozenset[str] = frozenset()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in self.filter_parameters

@@ -1,13 +1,11 @@
 """Forms of the admin's own pages (closing by hand, issuing API keys) and of organizations."""
 
-from urllib.parse import urlsplit
-
 from django import forms
-from django.conf import settings
 from django.contrib.admin import widgets
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from identifications import outbound
 from identifications.models import IdentificationEvent, OrganizationAPIKey
 
 # The reason ends up in the audit event (and a close's in Identification.close_reason, of the same size).
@@ -55,19 +53,29 @@ class IssueAPIKeyForm(forms.Form):
 class OrganizationForm(forms.ModelForm):
     """OrganizationAdmin's form; the admin supplies the model and fields (and the https default of the URL)."""
 
+    # identifications.outbound's rules, in the staff's language; the code names the rule.
+    SCORING_URL_REFUSALS = {
+        "https_required": _(
+            "The scoring URL must start with https://: attempts carry personal data and the evidence image."
+        ),
+        "private_address": _(
+            "The scoring URL must reach a public internet address, not a loopback, private, link-local or "
+            "cloud-metadata one."
+        ),
+        "credentials_in_url": _("The scoring URL must not contain a user name or password."),
+        "unresolvable_host": _("The scoring URL's host name does not resolve."),
+        "too_long": _("The scoring URL is too long."),
+        "invalid_url": _("Enter a valid URL."),
+    }
+
     def clean_scoring_url(self):
-        """HTTPS only: attempts carry personal data and the evidence image. Plain HTTP only with DEBUG on, for a
-        provider running on the developer's machine."""
+        """HTTPS to public addresses only: attempts carry personal data and the evidence image, and the service
+        must not be pointed at its own network. WEBHOOKS_ALLOW_PRIVATE_URLS lifts both rules (local providers)."""
         url = self.cleaned_data.get("scoring_url", "")
         if not url:
             return url
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "https" or (scheme == "http" and settings.DEBUG):
-            return url
-        raise forms.ValidationError(
-            _(
-                "The scoring URL must start with https://: attempts carry personal data and the evidence image. "
-                "(http:// is accepted only with DEBUG on, for a local scoring service.)"
-            ),
-            code="https_required",
-        )
+        try:
+            outbound.check_url(url)
+        except outbound.OutboundURLRefused as refused:
+            raise forms.ValidationError(self.SCORING_URL_REFUSALS[refused.code], code=refused.code) from None
+        return url

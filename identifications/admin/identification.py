@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,12 +15,17 @@ from identifications.actors import Actor
 from identifications.admin.attempts import EVIDENCE_URL_NAME, ScoringAttemptInline, evidence_view
 from identifications.admin.bulk_close import close_selected
 from identifications.admin.display import (
+    conceal_document_number,
+    conceal_in_json,
     mask_document_number,
     parse_uuid,
     status_badge,
 )
+from identifications.admin.display import (
+    reason as masked_reason,
+)
 from identifications.admin.export import export_csv, has_reveal_permission
-from identifications.admin.filters import OrganizationSlugFilter, OutcomeFilter
+from identifications.admin.filters import FilterParametersOnlyMixin, OrganizationSlugFilter, OutcomeFilter
 from identifications.admin.forms import CLOSE_REASON_HELP, ReasonForm
 from identifications.admin.pages import model_admin_page_context
 from identifications.admin.pagination import BoundedCountPaginator
@@ -43,13 +48,36 @@ class IdentificationEventInline(IdentificationChildInline):
     verbose_name = _("event")
     verbose_name_plural = _("History")
 
+    def get_fields(self, request, obj=None):
+        if has_reveal_permission(request):
+            return self.fields
+        return tuple(masked_reason if field == "reason" else field for field in self.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_queryset(self, request):
+        # The number to mask comes with each event, in the same query (a join on the primary key).
+        return (
+            super().get_queryset(request).annotate(identification_document_number=F("identification__document_number"))
+        )
+
+
+# Fields shown another way to staff without the document-number permission: the number masked, and free text that
+# may quote it (a close reason, scoring check reasons) with the number masked inside.
+_MASKED_FIELDS = {
+    "document_number": "masked_document_number",
+    "close_reason": "masked_close_reason",
+    "result": "masked_result",
+}
+
 
 def _masked(field: str) -> str:
-    return "masked_document_number" if field == "document_number" else field
+    return _MASKED_FIELDS.get(field, field)
 
 
 @admin.register(Identification)
-class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdentificationAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "organization",
@@ -71,6 +99,20 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "configuration",
         "scoring_provider",
         "created_at",
+    )
+    # What list_filter's links put in the query string (tests/admin/test_document_number_leaks.py checks them).
+    filter_parameters = frozenset(
+        {
+            "status__exact",
+            "outcome",
+            "organization",
+            "document_type__id__exact",
+            "document_type__isnull",
+            "configuration__id__exact",
+            "scoring_provider__exact",
+            "created_at__gte",
+            "created_at__lt",
+        }
     )
     # Searched by get_search_results below; listed so the changelist shows its search box.
     search_fields = ("id", "name", "last_name", "document_number")
@@ -149,6 +191,14 @@ class IdentificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("document number"))
     def masked_document_number(self, obj):
         return mask_document_number(obj.document_number)
+
+    @admin.display(description=_("close reason"))
+    def masked_close_reason(self, obj):
+        return conceal_document_number(obj.close_reason, obj.document_number)
+
+    @admin.display(description=_("result"))
+    def masked_result(self, obj):
+        return conceal_in_json(obj.result, obj.document_number)
 
     # Not sortable: attempts_used has no index, and sorting the whole table by it would read all of it.
     @admin.display(description=_("attempts"))

@@ -1,17 +1,67 @@
 import re
 
+# The parser behind re.compile: the width of what a pattern can match, and its shape.
+from re import _constants, _parser
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+# Identification.document_number's max_length: a pattern must not accept a number the column cannot hold.
+MAX_DOCUMENT_NUMBER_LENGTH = 20
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, getattr(_constants, "POSSESSIVE_REPEAT", None))
+
+
+def _has_nested_repetition(items, inside_repeat: bool = False) -> bool:
+    """True when a quantifier applies to something that itself repeats or branches, e.g. ``(a+)+`` or
+    ``(a|ab)*``: the shapes that backtrack exponentially. Alternatives of single characters are a class by then
+    (``(A|B){2}`` parses as ``[AB]{2}``), so ordinary document formats pass."""
+    for op, av in items:
+        if op in _REPEATS:
+            if inside_repeat:
+                return True
+            if _has_nested_repetition(av[2], inside_repeat=True):
+                return True
+        elif op is _constants.BRANCH:
+            if inside_repeat or any(_has_nested_repetition(branch, inside_repeat) for branch in av[1]):
+                return True
+        elif op is _constants.SUBPATTERN:
+            if _has_nested_repetition(av[-1], inside_repeat):
+                return True
+        elif op in (_constants.ASSERT, _constants.ASSERT_NOT):
+            if _has_nested_repetition(av[1], inside_repeat):
+                return True
+        elif op in (_constants.GROUPREF, _constants.GROUPREF_EXISTS):
+            return True  # back-references: matching them can backtrack without bound
+    return False
+
 
 def validate_regex(value):
+    """A document-number pattern: compiles, matches nothing longer than the column, cannot backtrack for ever."""
     try:
         re.compile(value)
+        parsed = _parser.parse(value)
     except re.error as error:
         raise ValidationError(gettext("Not a valid regular expression: %(error)s.") % {"error": error}) from error
+    if parsed.getwidth()[1] > MAX_DOCUMENT_NUMBER_LENGTH:
+        raise ValidationError(
+            gettext(
+                "The pattern must not match numbers longer than %(limit)d characters (a bounded repetition such as "
+                "{3,20} instead of + or *)."
+            )
+            % {"limit": MAX_DOCUMENT_NUMBER_LENGTH},
+            code="too_long",
+        )
+    if _has_nested_repetition(parsed.data):
+        raise ValidationError(
+            gettext(
+                "The pattern must not repeat a group that itself repeats, alternates or refers back, such as (a+)+ "
+                "or (a|ab)*: matching it can take exponential time."
+            ),
+            code="catastrophic_backtracking",
+        )
 
 
 class DocumentType(models.Model):

@@ -2,8 +2,10 @@
 
 Every API request starts by reading its key (joined to its organization). The row is cached by its prefix (never by
 the secret: the secret is checked against the cached hash on every request) for API_KEY_CACHE_SECONDS, 5 by
-default. Revoking a key drops it from the cache of the process that revokes it at once, and from every other
-process's within API_KEY_CACHE_SECONDS: that is how long a revoked key may keep working. Expiry is checked on every
+default. Revoking or deleting a key, deleting its organization or changing it drops the row from the cache at once
+(identifications/signals.py): everywhere with a shared cache (CACHE_URL), else in the process that made the change
+and in every other process within API_KEY_CACHE_SECONDS. A key whose organization is gone is a 401 even then
+(api/http/base.py), never a 500. Expiry is checked on every
 request against the cached row, so an expired key stops at its expiry date exactly. The organization travels with
 the key, so a change to it (scoring URL, default configuration) also reaches the API within that time.
 0 turns the cache off.

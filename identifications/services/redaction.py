@@ -2,8 +2,9 @@
 
 Redaction keeps the identification as an audit record: its organization, status, document type and country,
 timestamps, configuration, attempts' scores and checks (whose reasons never quote the person's data) and every
-event stay. What could identify the person goes: names, document number, the holder's client secret, what was
-read off the document, device and location of each attempt, and the evidence images.
+event stay (with the reasons callers or staff gave for closing replaced, as free text that may quote the person).
+What could identify the person goes: names, document number, the close reason, the holder's client secret, what
+was read off the document, device and location of each attempt, and the evidence images.
 
 The redaction is recorded as an IdentificationEvent whose `from_status` equals its `to_status`: the one event that
 is not a transition, so the audit trail says who erased the data, when and why, next to who closed it.
@@ -11,6 +12,7 @@ is not a transition, so the audit trail says who erased the data, when and why, 
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -29,6 +31,8 @@ Status = Identification.Status
 
 CLOSE_REASON = "Closed to redact personal data."
 REDACTED = "Personal data redacted."
+# What replaces a close reason given by a caller or staff member: free text that may quote the person.
+REASON_ERASED = "Reason erased with the personal data."
 
 
 def identification_redact(*, identification_id, actor: Actor, organization=None, reason: str = "", now=None) -> bool:
@@ -45,16 +49,28 @@ def identification_redact(*, identification_id, actor: Actor, organization=None,
     with transaction.atomic():
         # The lock makes a concurrent validation wait, then find the identification no longer PENDING (its
         # evidence is written under the same lock, so no file can appear after the attempts are read below).
-        locked = scope.select_for_update().only("status", "redacted_at").first()
+        locked = scope.select_for_update().only("status", "redacted_at", "close_reason").first()
         if locked is None:
             raise IdentificationNotFound()
         if locked.redacted_at is not None:
             return False
         status = _end(identification_id, actor=actor, now=now) if locked.is_open else locked.status
         evidence = _redact_attempts(identification_id)
+        # A close reason written by a caller or staff member (the close event has the same text) may quote the
+        # person: both are replaced; the event itself (who, when, from, to) stays.
+        quoted = locked.close_reason not in ("", CLOSE_REASON)
         Identification.objects.filter(pk=identification_id).update(
-            name=None, last_name=None, document_number=None, client_secret_hash=None, redacted_at=now
+            name=None,
+            last_name=None,
+            document_number=None,
+            client_secret_hash=None,
+            redacted_at=now,
+            **({"close_reason": REASON_ERASED} if quoted else {}),
         )
+        if quoted:
+            IdentificationEvent.objects.filter(identification_id=identification_id, to_status=Status.CLOSED).exclude(
+                reason__in=("", CLOSE_REASON)
+            ).update(reason=REASON_ERASED)
         if evidence:
             transaction.on_commit(lambda: delete_evidence(evidence))
         # Stored idempotent responses (the create's quotes the person and the client secret) go too.
@@ -111,7 +127,7 @@ def event_reason(reason: str) -> str:
     if not reason:
         return REDACTED
     prefix = f"{REDACTED[:-1]}: "
-    room = IdentificationEvent._meta.get_field("reason").max_length - len(prefix)
+    room = cast(int, IdentificationEvent._meta.get_field("reason").max_length) - len(prefix)
     return prefix + (reason if len(reason) <= room else reason[: room - 1] + "…")
 
 

@@ -166,3 +166,17 @@ def test_the_confirmation_page_lists_the_selection_and_asks_why(client, closer):
     assert 'value="Confirm close"' in html
     assert "Why the identification is closed by hand; kept in its history." in html
     assert 'maxlength="500"' in html
+
+
+def test_the_limit_holds_on_the_confirming_post_itself(client, closer, monkeypatch):
+    # A hand-made confirming POST skips the confirmation page, where the limit used to be checked. (The limit is
+    # lowered to 2 here so that the test needs 3 rows, not 501.)
+    monkeypatch.setattr("identifications.admin.bulk_close.MAX_BULK_CLOSE", 2)
+    identifications = [IdentificationFactory() for _ in range(3)]
+
+    response = confirm(client, identifications)
+
+    assert response.status_code == 302
+    assert shown_messages(response) == ["Select at most 2 identifications to close at once."]
+    assert set(Identification.objects.values_list("status", flat=True)) == {Status.PENDING}
+    assert not IdentificationEvent.objects.exists()

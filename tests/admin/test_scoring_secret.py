@@ -170,6 +170,7 @@ def _save_scoring_url(client, organization, url):
 @pytest.mark.parametrize("url", ["http://scoring.acme.example/score", "ftp://scoring.acme.example/score"])
 def test_the_scoring_url_must_be_https(client, organization, settings, url):
     settings.DEBUG = False
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
     log_in_superuser(client)
 
     response = _save_scoring_url(client, organization, url)
@@ -202,8 +203,8 @@ def test_a_scoring_url_without_a_scheme_means_https(client, organization, settin
     assert organization.scoring_url == "https://scoring.acme.example/score"
 
 
-def test_plain_http_is_accepted_with_debug_on_for_a_local_provider(client, organization, settings):
-    settings.DEBUG = True
+def test_plain_http_is_accepted_with_private_urls_allowed_for_a_local_provider(client, organization, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
     log_in_superuser(client)
 
     response = _save_scoring_url(client, organization, "http://127.0.0.1:9000/score")
@@ -218,3 +219,38 @@ def test_the_scoring_url_may_stay_empty(client, organization, settings):
     log_in_superuser(client)
 
     assert _save_scoring_url(client, organization, "").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("https://127.0.0.1:9000/score", "private_address"),
+        ("https://localhost/score", "private_address"),
+        ("https://169.254.169.254/latest/meta-data/", "private_address"),
+        ("https://10.0.0.5/score", "private_address"),
+        ("https://[::1]/score", "private_address"),
+        ("https://user:password@93.184.216.34/score", "credentials_in_url"),
+        ("http://93.184.216.34/score", "https_required"),
+    ],
+)
+def test_the_scoring_url_must_reach_a_public_address_over_https(client, organization, settings, url, code):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    log_in_superuser(client)
+
+    response = _save_scoring_url(client, organization, url)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors.as_data()["scoring_url"][0].code == code
+    organization.refresh_from_db()
+    assert organization.scoring_url == ""
+
+
+def test_a_public_https_scoring_url_is_saved_with_private_urls_refused(client, organization, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    log_in_superuser(client)
+
+    response = _save_scoring_url(client, organization, "https://93.184.216.34/score")
+
+    assert response.status_code == 302
+    organization.refresh_from_db()
+    assert organization.scoring_url == "https://93.184.216.34/score"

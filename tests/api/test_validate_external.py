@@ -1,6 +1,7 @@
 """EXTERNAL scoring through the API, against a real HTTP provider started by the test."""
 
 import json
+import threading
 
 import pytest
 
@@ -95,3 +96,54 @@ def test_external_needs_a_scoring_url_at_create(client, auth):
 
     assert response.status_code == 400
     assert ("scoring.provider", "invalid") in error_fields(response)
+
+
+def test_a_provider_drip_feeding_its_headers_is_503_at_the_deadline(client, auth, provider, opened, settings):
+    # The headers come in 40 pieces, each well within the 1 s read timeout, and would take 4 s: past the 2 s total
+    # deadline (connect + read), when the service must hang up instead of holding the worker.
+    settings.EXTERNAL_SCORING_TIMEOUT_SECONDS = 1.0
+    body = json.dumps(PASSING).encode()
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"X-Padding: {'x' * 400}\r\n\r\n"
+    ).encode()
+    size = len(head) // 40 + 1
+    pieces = [head[start : start + size] for start in range(0, len(head), size)]
+
+    delivered, finished = [], threading.Event()
+
+    def drip(handler, _body):
+        try:
+            for piece in pieces:
+                if provider.release.wait(0.1):
+                    return
+                handler.wfile.write(piece)
+                handler.wfile.flush()
+                delivered.append(piece)
+        finally:
+            finished.set()
+
+    provider.answer(drip)
+
+    response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
+
+    assert response.status_code == 503
+    assert errors(response)[0]["code"] == "scoring_provider_unavailable"
+    assert Identification.objects.get(pk=opened).attempts_used == 0
+    assert not ScoringAttempt.objects.exists()
+    # The service hung up while the headers were still arriving (a late 503 would have read them all).
+    assert finished.wait(10)
+    assert len(delivered) < len(pieces)
+
+
+def test_a_stored_http_url_is_refused_at_call_time(client, auth, provider, opened, settings):
+    # A row saved before the https rule: the call refuses it without connecting.
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    provider.answer(reply(200, PASSING))
+
+    response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
+
+    assert response.status_code == 503
+    assert errors(response)[0]["code"] == "scoring_provider_unavailable"
+    assert provider.received == []
+    assert not ScoringAttempt.objects.exists()

@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.http import HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,8 @@ from rest_framework.response import Response
 
 from identifications.api.http.body import body_limit, read_body
 from identifications.api.http.throttling import CredentialRateThrottle, parse_rate
+from identifications.models import OrganizationAPIKey
+from identifications.selectors import api_keys as key_cache
 from identifications.services import idempotency
 
 logger = logging.getLogger("identifications.api")
@@ -78,6 +80,15 @@ class APISchema(AutoSchema):
         return operation
 
 
+def _key_was_deleted(request) -> bool:
+    # Only an organization-wide credential (an API key) carries a key row that can vanish under it.
+    api_key = getattr(getattr(request, "auth", None), "api_key", None)
+    if api_key is None or OrganizationAPIKey.objects.filter(pk=api_key.pk).exists():
+        return False
+    key_cache.forget(api_key.prefix)
+    return True
+
+
 class APIViewSet(viewsets.GenericViewSet):
     """The base of the API's viewsets: the place for cross-cutting request handling (authorization answers,
     idempotency, throttling), so that each endpoint gets it by inheriting."""
@@ -118,6 +129,9 @@ class APIViewSet(viewsets.GenericViewSet):
     def handle_exception(self, exc):
         if isinstance(exc, _ReplayStoredResponse):
             return _replay_response(exc.replay)
+        if isinstance(exc, IntegrityError) and _key_was_deleted(self.request):
+            # Its organization was deleted while another process still had the key cached: a 401, not a 500.
+            exc = exceptions.AuthenticationFailed(gettext("The API key is not valid."))
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
