@@ -2,7 +2,8 @@
 
 Command-line flags override these values, and these read a few environment variables:
   PORT             port on 127.0.0.1 (default 8000), for a TLS-terminating proxy on the same host
-  BIND             full address instead, e.g. 0.0.0.0:8000 in a container (or unix:/run/idservice.sock)
+  BIND             full address instead, e.g. unix:/run/idservice/gunicorn.sock; never a public address:
+                   gunicorn is always behind the buffering proxy of deploy/ (README, "Deploying")
   WEB_CONCURRENCY  worker processes (default: 2 x CPUs + 1, at most 8)
   GUNICORN_TIMEOUT seconds a worker may spend on one request before it is killed and replaced (default 30)
 """
@@ -41,4 +42,17 @@ control_socket_disable = True
 # without the Referer: admin searches put names and document numbers in URLs, and personal data stays out of logs.
 accesslog = "-"
 errorlog = "-"
+# Control characters in URLs are escaped, so no request can forge a line of the log.
+logger_class = "config.access_log.EscapingLogger"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+
+# The seed family's device header is spelled `x-installation_id`. gunicorn drops header names with underscores
+# (`header_map = "drop"`, its default, kept): `X_Forwarded_For` must never merge into X-Forwarded-For, which
+# "dangerous" would do for every such name. Only this one name is let through, from any peer, with or without the
+# proxy (nginx passes it with `underscores_in_headers on`). forwarded_allow_ips opens nothing else: the only other
+# forwarder header the app would read is the scheme, which Django already takes from X-Forwarded-Proto
+# (SECURE_PROXY_SSL_HEADER), and gunicorn's own scheme headers are narrowed to that one.
+header_map = "drop"
+forwarder_headers = "X-INSTALLATION_ID,X_INSTALLATION_ID"
+forwarded_allow_ips = "*"
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}

@@ -141,6 +141,13 @@ CACHES["ratelimit"] = (
 # Requests per API key (or per holder's identification) per fixed window: "N/second|minute|hour|day".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 
+# Reverse proxies in front of gunicorn whose X-Forwarded-For entry is trusted for the client's address: 0 (the
+# default) uses the connection's address; 1 for the documented nginx on the same host (deploy/). More than the real
+# number lets clients choose their address; fewer makes the proxy's address everyone's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
+
 # Admin login brute force: 5 failures for one username from one address lock that pair out for 15 minutes, even
 # with the right password. The first backend checks the lockout; it lets request-less authenticate() calls through.
 AUTHENTICATION_BACKENDS = [
@@ -150,6 +157,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60  # hours, as django-axes reads a number
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the real client's behind the proxy (TRUSTED_PROXY_COUNT), so the pair is the stranger's, not the
+# proxy's: a stranger's failures never lock the staff member out from their own address.
+AXES_CLIENT_IP_CALLABLE = "identifications.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 # Attempts during the lock don't extend it: it ends 15 minutes after it began.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -22,6 +22,7 @@ from identifications.api.http.fields import (
     StrictSerializer,
 )
 from identifications.api.http.parsers import loads_strict
+from identifications.client_address import client_address
 from identifications.documents import normalise_document_number
 from identifications.services.attempts import DeviceContext, Evidence
 from scoring.checks import EvidenceMetadata
@@ -254,5 +255,5 @@ def device_context(request) -> DeviceContext:
         user_agent=values["user_agent"],
         latitude=latitude,
         longitude=longitude,
-        ip_address=meta.get("REMOTE_ADDR") or None,
+        ip_address=client_address(request),
     )

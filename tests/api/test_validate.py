@@ -353,3 +353,15 @@ def test_an_image_within_the_pixel_cap_is_taken(client, opened, settings):
     response = validate(client, identification_id, holder(secret), {"evidence": image_base64(size=(64, 40))})
 
     assert response.status_code == 204, response.content
+
+
+def test_behind_the_proxy_the_attempt_records_the_clients_address(client, opened, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    identification_id, secret = opened
+    # As nginx forwards it: the connection is the proxy's; the client's own X-Forwarded-For entry comes first.
+    through_proxy = {**holder(secret), "X-Forwarded-For": "10.9.9.9, 203.0.113.7"}
+
+    response = validate(client, identification_id, through_proxy, {"evidence_metadata": MATCHING_METADATA})
+
+    assert response.status_code == 204, response.content
+    assert ScoringAttempt.objects.get(identification_id=identification_id).ip_address == "203.0.113.7"

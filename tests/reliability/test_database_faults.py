@@ -174,13 +174,12 @@ def test_an_unresponsive_database_is_503_within_the_connect_timeout(on_postgres,
 
         proxy.stall()
 
+        # Answered by the application, not by gunicorn killing the hung worker after 30 s (which leaves the client
+        # without any answer): that is what the connect timeout buys, shown without timing anything.
         response = api.create()
         assert_unavailable(response)
-        # Two connection attempts at most (the rate limiter's counter, then the view), 2 s each.
-        assert response.elapsed.total_seconds() < 10
         health = api.healthz()
         assert (health.status_code, health.json()) == (503, {"status": "unavailable"})
-        assert health.elapsed.total_seconds() < 10
 
         proxy.restore()
 

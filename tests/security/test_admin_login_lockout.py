@@ -90,3 +90,31 @@ def test_failed_passwords_are_not_logged(client, admin_user, caplog):
     assert "AXES" in logged  # django-axes did log the lockout...
     assert "wrong-" not in logged and PASSWORD not in logged  # ...without the passwords
     assert mask(logged) == logged  # and nothing shaped like a document number or a key
+
+
+def attempt_through_proxy(client, password, client_address, username="admin"):
+    """A login as nginx forwards it: the connection is the proxy's, the client is in X-Forwarded-For."""
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=client_address,
+    )
+
+
+def test_behind_the_proxy_a_strangers_failures_do_not_lock_the_staff_member_out(client, admin_user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    stranger = Client()
+    with time_machine.travel(NOW, tick=False):
+        statuses = [
+            # The stranger also forges an X-Forwarded-For naming the staff member's address; nginx appends its own.
+            attempt_through_proxy(stranger, f"wrong-{number}", "198.51.100.9, 203.0.113.66").status_code
+            for number in range(5)
+        ]
+        stranger_again = attempt_through_proxy(stranger, PASSWORD, "203.0.113.66")
+        staff_member = attempt_through_proxy(client, PASSWORD, "198.51.100.9")
+
+    assert statuses == [200, 200, 200, 200, 429]
+    assert stranger_again.status_code == 429
+    assert staff_member.status_code == 302
+    assert logged_in(client)

@@ -1,0 +1,79 @@
+"""The shipped nginx site is valid as written, and its limits agree with the application's."""
+
+import re
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+
+from tests.deploy.servers import NGINX, PROXY_SNIPPET, SITE
+
+
+def directive(name: str, text: str) -> list[str]:
+    return re.findall(rf"^\s*{name} ([^;]+);", text, flags=re.MULTILINE)
+
+
+def test_body_limits_match_the_settings():
+    snippet = PROXY_SNIPPET.read_text()
+
+    assert directive("client_max_body_size", snippet) == ["64k", str(settings.API_MAX_VALIDATE_BODY_BYTES)]
+    assert settings.API_MAX_BODY_BYTES == 64 * 1024
+
+
+def test_requests_and_responses_are_buffered_and_forwarded_headers_set():
+    snippet = PROXY_SNIPPET.read_text()
+
+    assert directive("proxy_request_buffering", snippet) == ["on"]
+    assert directive("proxy_buffering", snippet) == ["on"]
+    assert directive("underscores_in_headers", snippet) == ["on"]
+    headers = dict(value.split(" ", 1) for value in directive("proxy_set_header", snippet))
+    assert headers["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert headers["X-Forwarded-Proto"] == "$scheme"
+    assert headers["X-Request-ID"] == "$request_id"
+
+
+def self_signed(folder):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "id.example.com")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "privkey.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
+def test_the_shipped_site_passes_nginx_t_with_tls(tmp_path):
+    # The whole site, TLS included, as an operator installs it; only file locations point into tmp_path.
+    self_signed(tmp_path)
+    site = (
+        SITE.read_text()
+        .replace("/etc/ssl/idservice/", f"{tmp_path}/")
+        .replace("/etc/nginx/snippets/idservice-proxy.conf", str(PROXY_SNIPPET))
+        .replace("/var/log/nginx/", f"{tmp_path}/")
+    )
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n{site}\n}}\n")
+
+    result = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
