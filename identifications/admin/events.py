@@ -1,13 +1,13 @@
 """The audit trail, read-only: every status transition of every identification."""
 
 from django.contrib import admin
-from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from identifications.admin.display import parse_uuid
 from identifications.admin.display import reason as masked_reason
+from identifications.admin.event_reasons import MaskedEventReasonMixin
 from identifications.admin.export import has_reveal_permission
 from identifications.admin.filters import FilterParametersOnlyMixin
 from identifications.admin.pagination import BoundedCountPaginator
@@ -16,7 +16,7 @@ from identifications.models import IdentificationEvent
 
 
 @admin.register(IdentificationEvent)
-class IdentificationEventAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class IdentificationEventAdmin(MaskedEventReasonMixin, FilterParametersOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "identification_link", "from_status", "to_status", "actor_type", "actor", "reason")
     list_filter = ("actor_type", "to_status")
     filter_parameters = frozenset({"actor_type__exact", "to_status__exact"})
@@ -45,21 +45,6 @@ class IdentificationEventAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, ad
         if has_reveal_permission(request):
             return self.list_display
         return tuple(masked_reason if field == "reason" else field for field in self.list_display)
-
-    def get_fields(self, request, obj=None):
-        if has_reveal_permission(request):
-            return self.fields
-        return tuple(masked_reason if field == "reason" else field for field in self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def get_queryset(self, request):
-        # Reasons are free text that may quote the identification's number: it comes along to be masked (a join
-        # on the primary key, in the same query).
-        return (
-            super().get_queryset(request).annotate(identification_document_number=F("identification__document_number"))
-        )
 
     @admin.display(description=_("identification"))
     def identification_link(self, obj):

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,9 +21,7 @@ from identifications.admin.display import (
     parse_uuid,
     status_badge,
 )
-from identifications.admin.display import (
-    reason as masked_reason,
-)
+from identifications.admin.event_reasons import MaskedEventReasonMixin
 from identifications.admin.export import export_csv, has_reveal_permission
 from identifications.admin.filters import FilterParametersOnlyMixin, OrganizationSlugFilter, OutcomeFilter
 from identifications.admin.forms import CLOSE_REASON_HELP, ReasonForm
@@ -38,7 +36,7 @@ from identifications.permissions import CAN_CLOSE
 from identifications.services.lifecycle import identification_close
 
 
-class IdentificationEventInline(IdentificationChildInline):
+class IdentificationEventInline(MaskedEventReasonMixin, IdentificationChildInline):
     """The identification's history, oldest first; nobody edits it."""
 
     model = IdentificationEvent
@@ -47,20 +45,6 @@ class IdentificationEventInline(IdentificationChildInline):
     show_change_link = False
     verbose_name = _("event")
     verbose_name_plural = _("History")
-
-    def get_fields(self, request, obj=None):
-        if has_reveal_permission(request):
-            return self.fields
-        return tuple(masked_reason if field == "reason" else field for field in self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def get_queryset(self, request):
-        # The number to mask comes with each event, in the same query (a join on the primary key).
-        return (
-            super().get_queryset(request).annotate(identification_document_number=F("identification__document_number"))
-        )
 
 
 # Fields shown another way to staff without the document-number permission: the number masked, and free text that

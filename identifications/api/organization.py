@@ -146,19 +146,12 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
     )
     @action(detail=True, methods=["post"])
     def close(self, request, org_id, admin_identification_id):
-        credential = request.auth
-        identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
-        serializer = serializers.CloseIdentityDocumentIdentificationRequest(
-            data=json_object_body(request, optional=True)
+        return self._act_with_reason(
+            request,
+            admin_identification_id,
+            serializers.CloseIdentityDocumentIdentificationRequest,
+            services.identification_close,
         )
-        serializer.is_valid(raise_exception=True)
-        services.identification_close(
-            identification_id=identification_id,
-            organization=credential.organization,
-            actor=credential.actor,
-            reason=serializer.validated_data.get("reason", ""),
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         operation_id="redactIdentityDocumentIdentification",
@@ -179,13 +172,20 @@ class IdentityDocumentIdentificationViewSet(APIViewSet):
     @action(detail=True, methods=["post"])
     def redact(self, request, org_id, admin_identification_id):
         """Erase the person's data from an identification; its status, dates and history stay."""
+        return self._act_with_reason(
+            request,
+            admin_identification_id,
+            serializers.RedactIdentityDocumentIdentificationRequest,
+            services.identification_redact,
+        )
+
+    def _act_with_reason(self, request, admin_identification_id, serializer_class, service):
+        """Close and redact: one identification in the path, an optional audit reason in the body, a 204."""
         credential = request.auth
         identification_id = parse_uuid(admin_identification_id, "admin_identification_id")
-        serializer = serializers.RedactIdentityDocumentIdentificationRequest(
-            data=json_object_body(request, optional=True)
-        )
+        serializer = serializer_class(data=json_object_body(request, optional=True))
         serializer.is_valid(raise_exception=True)
-        services.identification_redact(
+        service(
             identification_id=identification_id,
             organization=credential.organization,
             actor=credential.actor,
