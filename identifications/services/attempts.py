@@ -10,6 +10,7 @@ from django.utils import timezone
 from identifications.actors import Actor
 from identifications.errors import IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
+from identifications.services.events import events_record
 from identifications.services.lifecycle import identification_expire_if_due
 from scoring.checks import Declared, EvidenceMetadata
 from scoring.models import ScoringAttempt
@@ -138,6 +139,7 @@ def _record(identification, attempt, outcome: Outcome, evidence, *, actor, now):
                 created_at=now,
                 **actor.event_fields(),
             )
+        events_record(identification_id=identification.pk, from_status=Status.PENDING, to_status=status, now=now)
     logger.info("identification %s attempt %d scored %d (%s)", identification.pk, number, outcome.score, status.lower())
     return status
 

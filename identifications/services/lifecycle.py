@@ -14,6 +14,7 @@ from identifications.actors import Actor
 from identifications.client_secrets import new_client_secret
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
+from identifications.services.events import events_record, events_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def identification_create(
             created_at=now,
             **actor.event_fields(),
         )
+        events_record(identification_id=identification.pk, from_status=None, to_status=Status.PENDING, now=now)
     logger.info("identification %s created by %s %s", identification.pk, actor.type, actor.name)
     # Only the creator's response ever carries the raw secret; it is not stored.
     identification.client_secret = client_secret
@@ -88,6 +90,9 @@ def identification_close(*, identification_id, actor: Actor, reason: str = "", o
                 reason=reason,
                 created_at=now,
                 **actor.event_fields(),
+            )
+            events_record(
+                identification_id=identification_id, from_status=Status.PENDING, to_status=Status.CLOSED, now=now
             )
     if closed:
         logger.info("identification %s closed by %s %s", identification_id, actor.type, actor.name)
@@ -123,6 +128,9 @@ def _expire_one(identification_id, *, now) -> str:
                 reason="Expired before it was completed.",
                 created_at=now,
                 **Actor.system().event_fields(),
+            )
+            events_record(
+                identification_id=identification_id, from_status=Status.PENDING, to_status=Status.EXPIRED, now=now
             )
             return Status.EXPIRED
     return Identification.objects.values_list("status", flat=True).get(pk=identification_id)
@@ -174,6 +182,7 @@ def _expire_batch(*, actor: Actor, now, batch_size: int) -> int:
             )
             for pk in ids
         )
+        events_record_many(identification_ids=ids, from_status=Status.PENDING, to_status=Status.EXPIRED, now=now)
     return expired
 
 
@@ -202,6 +211,7 @@ def _expire_batch_in_one_statement(*, actor: Actor, now, batch_size: int) -> int
                 (identification_id, from_status, to_status, actor_type, actor, staff_user_id, reason, created_at)
             SELECT id, '{pending}', '{expired}', %(actor_type)s, %(actor)s, %(staff_user_id)s, %(reason)s, %(now)s
             FROM expired
+            RETURNING identification_id
             """,
             {
                 "now": now,
@@ -212,4 +222,6 @@ def _expire_batch_in_one_statement(*, actor: Actor, now, batch_size: int) -> int
                 "reason": EXPIRED_REASON,
             },
         )
-        return cursor.rowcount
+        ids = [row[0] for row in cursor.fetchall()]
+        events_record_many(identification_ids=ids, from_status=pending, to_status=expired, now=now)
+        return len(ids)

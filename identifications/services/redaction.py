@@ -19,6 +19,7 @@ from django.utils import timezone
 from identifications.actors import Actor
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
+from identifications.services.events import events_record
 from identifications.services.idempotency import idempotency_forget_subject
 from identifications.services.lifecycle import identification_close
 from scoring.models import ScoringAttempt
@@ -69,6 +70,7 @@ def identification_redact(*, identification_id, actor: Actor, organization=None,
             created_at=now,
             **actor.event_fields(),
         )
+        events_record(identification_id=identification_id, from_status=status, to_status=status, now=now)
     logger.info("identification %s redacted by %s %s", identification_id, actor.type, actor.name)
     return True
 
