@@ -34,3 +34,19 @@ class IdentificationNotOpen(DomainError):
             % {"status": status}
         )
         self.status = status
+
+
+class EventNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self):
+        super().__init__(gettext("No event with this id exists in this organization."))
+
+
+class WebhookEndpointNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self):
+        super().__init__(gettext("No webhook endpoint with this id exists in this organization."))
