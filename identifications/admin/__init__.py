@@ -5,7 +5,7 @@ keys, document types, and the audit trail. Scoring configurations are in scoring
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from identifications.admin import events, identification, organization, reference
+from identifications.admin import events, identification, organization, reference, webhooks
 from identifications.admin.dashboard import install as install_dashboard
 from identifications.admin.display import mask_document_number
 
@@ -29,4 +29,4 @@ def _unregister_library_api_key_admin() -> None:
 
 _unregister_library_api_key_admin()
 
-__all__ = ["events", "identification", "mask_document_number", "organization", "reference"]
+__all__ = ["events", "identification", "mask_document_number", "organization", "reference", "webhooks"]
