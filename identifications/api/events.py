@@ -1,5 +1,6 @@
 """GET /v1/orgs/{org_id}/events and /events/{event_id}: the catch-up log for consumers that missed deliveries."""
 
+import re
 import uuid
 
 from django.utils.translation import gettext
@@ -21,7 +22,20 @@ from identifications.selectors.events import event_get, event_list
 
 TAG = "Events"
 IDENTIFICATION_EVENT_TYPES = [value for value in Event.Type.values if value != Event.Type.WEBHOOK_TEST]
-EVENT_ID = OpenApiParameter("event_id", str, OpenApiParameter.PATH, description="The event's id (`evt_...`).")
+EVENT_ID_SHAPE = re.compile(r"evt_[0-9a-f]{32}")
+EVENT_ID = OpenApiParameter(
+    "event_id",
+    {"type": "string", "pattern": f"^{EVENT_ID_SHAPE.pattern}$"},
+    OpenApiParameter.PATH,
+    description="The event's id (`evt_...`).",
+)
+
+
+def parse_public_id(value: str, shape: re.Pattern, field: str) -> str:
+    """A malformed id is a 400 naming the path parameter, as for identification ids; a well-formed unknown one 404."""
+    if not shape.fullmatch(value):
+        raise serializers.ValidationError({field: [gettext("Not an id of this kind.")]}, code="invalid")
+    return value
 
 
 class UUIDQueryField(StrictCharField):
@@ -101,4 +115,5 @@ class EventViewSet(APIViewSet):
         responses={200: EventResponse, **error_responses(401, 404, 405)},
     )
     def retrieve(self, request, org_id, event_id):
+        event_id = parse_public_id(event_id, EVENT_ID_SHAPE, "event_id")
         return Response(event_get(organization=request.auth.organization, event_id=event_id).payload)

@@ -1,6 +1,8 @@
 """/v1/orgs/{org_id}/webhook_endpoints: where the organization receives its events. The secret is shown only in
 the responses of create and rotate_secret."""
 
+import re
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from identifications import outbound
-from identifications.api.events import IDENTIFICATION_EVENT_TYPES
+from identifications.api.events import IDENTIFICATION_EVENT_TYPES, parse_public_id
 from identifications.api.http.authentication import BearerAPIKeyAuthentication
 from identifications.api.http.base import APIViewSet
 from identifications.api.http.fields import StrictCharField, StrictSerializer
@@ -22,7 +24,13 @@ from identifications.selectors.events import webhook_endpoint_get, webhook_endpo
 from identifications.services import webhooks
 
 TAG = "Webhook endpoints"
-ENDPOINT_ID = OpenApiParameter("endpoint_id", str, OpenApiParameter.PATH, description="The endpoint's id (`we_...`).")
+ENDPOINT_ID_SHAPE = re.compile(r"we_[0-9a-f]{24}")
+ENDPOINT_ID = OpenApiParameter(
+    "endpoint_id",
+    {"type": "string", "pattern": f"^{ENDPOINT_ID_SHAPE.pattern}$"},
+    OpenApiParameter.PATH,
+    description="The endpoint's id (`we_...`).",
+)
 # outbound.check_url's refusals, said in the request's language.
 URL_MESSAGES = {
     "https_required": _("Must use https."),
@@ -64,13 +72,13 @@ class EventTypesField(serializers.ListField):
         return sorted(set(super().to_internal_value(data)))
 
 
-class CreateWebhookEndpointRequest(StrictSerializer):
+class CreateWebhookEndpoint(StrictSerializer):
     url = EndpointURLField(help_text="https; private addresses only with WEBHOOKS_ALLOW_PRIVATE_URLS=true.")
     event_types = EventTypesField(required=False)
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
-class UpdateWebhookEndpointRequest(StrictSerializer):
+class UpdateWebhookEndpoint(StrictSerializer):
     url = EndpointURLField(required=False)
     event_types = EventTypesField(required=False)
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
@@ -115,6 +123,7 @@ class WebhookEndpointViewSet(APIViewSet):
     lookup_value_regex = "[^/]+"
 
     def _endpoint(self, request, endpoint_id):
+        endpoint_id = parse_public_id(endpoint_id, ENDPOINT_ID_SHAPE, "endpoint_id")
         return webhook_endpoint_get(organization=request.auth.organization, endpoint_id=endpoint_id)
 
     @extend_schema(
@@ -122,11 +131,11 @@ class WebhookEndpointViewSet(APIViewSet):
         summary="Create a webhook endpoint",
         tags=[TAG],
         parameters=[ORG_ID],
-        request=CreateWebhookEndpointRequest,
+        request=CreateWebhookEndpoint,
         responses={200: WebhookEndpointWithSecretResponse, **error_responses(400, 401, 405, 413, 415)},
     )
     def create(self, request, org_id):
-        serializer = CreateWebhookEndpointRequest(data=json_object_body(request))
+        serializer = CreateWebhookEndpoint(data=json_object_body(request))
         serializer.is_valid(raise_exception=True)
         endpoint, secret = webhooks.webhook_endpoint_create(
             organization=request.auth.organization, **serializer.validated_data
@@ -162,13 +171,13 @@ class WebhookEndpointViewSet(APIViewSet):
         summary="Change a webhook endpoint",
         tags=[TAG],
         parameters=[ORG_ID, ENDPOINT_ID],
-        request=UpdateWebhookEndpointRequest,
+        request=UpdateWebhookEndpoint,
         responses={200: WebhookEndpointResponse, **error_responses(400, 401, 404, 405, 413, 415)},
     )
     def partial_update(self, request, org_id, endpoint_id):
-        endpoint = self._endpoint(request, endpoint_id)
-        serializer = UpdateWebhookEndpointRequest(data=json_object_body(request))
+        serializer = UpdateWebhookEndpoint(data=json_object_body(request))
         serializer.is_valid(raise_exception=True)
+        endpoint = self._endpoint(request, endpoint_id)
         endpoint = webhooks.webhook_endpoint_update(endpoint=endpoint, **serializer.validated_data)
         return Response(WebhookEndpointResponse(endpoint).data)
 

@@ -44,8 +44,8 @@ OTHER_ORGANIZATIONS = str(uuid.UUID(int=7))  # 404 under acme
 HOLDER = PENDING[0]
 HOLDER_SECRET = "idsec_schema-fuzzing-holder-secret-0123456789"
 KNOWN_IDS = [*PENDING, CLOSED, EXPIRED, OTHER_ORGANIZATIONS]
-ENDPOINT_IDS = ["we_schemafuzzing0", "we_schemafuzzing1"]
-EVENT_IDS = ["evt_schemafuzzing0"]
+ENDPOINT_IDS = ["we_" + "0" * 23 + "1", "we_" + "0" * 23 + "2"]
+EVENT_IDS = ["evt_" + "0" * 31 + "1"]
 
 
 def _cursor(position: str) -> str:
