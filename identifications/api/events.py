@@ -112,7 +112,7 @@ class EventViewSet(APIViewSet):
         summary="Get one event",
         tags=[TAG],
         parameters=[ORG_ID, EVENT_ID],
-        responses={200: EventResponse, **error_responses(401, 404, 405)},
+        responses={200: EventResponse, **error_responses(400, 401, 404, 405)},
     )
     def retrieve(self, request, org_id, event_id):
         event_id = parse_public_id(event_id, EVENT_ID_SHAPE, "event_id")

@@ -161,7 +161,7 @@ class WebhookEndpointViewSet(APIViewSet):
         summary="Get a webhook endpoint",
         tags=[TAG],
         parameters=[ORG_ID, ENDPOINT_ID],
-        responses={200: WebhookEndpointResponse, **error_responses(401, 404, 405)},
+        responses={200: WebhookEndpointResponse, **error_responses(400, 401, 404, 405)},
     )
     def retrieve(self, request, org_id, endpoint_id):
         return Response(WebhookEndpointResponse(self._endpoint(request, endpoint_id)).data)
@@ -186,7 +186,7 @@ class WebhookEndpointViewSet(APIViewSet):
         summary="Delete a webhook endpoint",
         tags=[TAG],
         parameters=[ORG_ID, ENDPOINT_ID],
-        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 404, 405)},
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(400, 401, 404, 405)},
     )
     def destroy(self, request, org_id, endpoint_id):
         webhooks.webhook_endpoint_delete(endpoint=self._endpoint(request, endpoint_id))

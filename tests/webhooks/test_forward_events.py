@@ -13,7 +13,8 @@ from tests.factories import IdentificationFactory, OrganizationFactory, issue_ke
 SECRET = "whsec_" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the migrations' reference rows (document types, configurations) survive the flush.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_forwards_new_events_signed_with_the_local_secret(live_server, receiver):
     organization = OrganizationFactory(slug="acme")
     _, key = issue_key(organization)
