@@ -12,6 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook
 
+# The HTTP session polling the service (tests point it at Django's test client).
+new_session = requests.Session
+
 
 class Command(BaseCommand):
     help = (
@@ -38,7 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(
             gettext("Forwarding events of %(org)s to %(url)s (Ctrl-C to stop).") % {"org": org, "url": forward_to}
         )
-        session = requests.Session()
+        session = new_session()
         session.headers["Authorization"] = f"Bearer {api_key}"
         after = since or datetime.now(UTC).isoformat()
         seen: set[str] = set()
