@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     # Locks the admin login after repeated failures (AXES_* below).
     "axes",
+    # The background worker (`manage.py db_worker`): Django's tasks framework with its database queue.
+    "django_tasks",
+    "django_tasks_db",
     "identifications",
     "scoring",
 ]
@@ -223,6 +226,20 @@ API_KEY_LAST_USED_RESOLUTION_SECONDS = env.int("API_KEY_LAST_USED_RESOLUTION_SEC
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # How long rarely-changing reference rows (document types, configurations) are cached per process.
 REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=60)
+
+# The background worker's queue (django-tasks): `manage.py db_worker` runs what is enqueued here. Any number of
+# workers on any number of machines can share one PostgreSQL queue (README "Workers").
+TASKS = {"default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# Webhooks (README "Events and webhooks"). Private/loopback endpoint URLs and plain http are for development only.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)
+# One delivery attempt may take this long in total (connect, headers and body) before it counts as failed.
+WEBHOOKS_DELIVERY_DEADLINE_SECONDS = env.float("WEBHOOKS_DELIVERY_DEADLINE_SECONDS", default=10.0)
+# A worker holds a delivery this long; past it (the worker died) the sweeper hands the delivery to another worker.
+WEBHOOKS_DELIVERY_LEASE_SECONDS = env.int("WEBHOOKS_DELIVERY_LEASE_SECONDS", default=60)
+# An endpoint failing without a single success for this long is disabled (staff see why in the admin).
+WEBHOOKS_DISABLE_AFTER_HOURS = env.float("WEBHOOKS_DISABLE_AFTER_HOURS", default=72)
+# purge_events deletes events (and their deliveries and attempts) older than this.
+EVENTS_RETENTION_DAYS = env.int("EVENTS_RETENTION_DAYS", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identifications.api.http.authentication.BearerAPIKeyAuthentication"],

@@ -16,5 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 # The database-backed rate limiter spends 2-4 statements per request, which the API's query-budget tests would count;
 # tests/throttling/ checks the database store itself, with its own cache instances.
 CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}  # noqa: F405
+# Tasks run inside the test (tests that assert a scheduled retry switch to the dummy backend); receivers are local.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The tests' HTTP receivers listen on 127.0.0.1 over http; the tests of the refusals set this back to False.
 WEBHOOKS_ALLOW_PRIVATE_URLS = True

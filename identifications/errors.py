@@ -52,3 +52,19 @@ class NoDefaultConfiguration(DomainError):
 
     def __init__(self, *, field: str):
         super().__init__(gettext("This organization has no default configuration; name one."), field=field)
+
+
+class EventNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self):
+        super().__init__(gettext("No event with this id exists in this organization."))
+
+
+class WebhookEndpointNotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self):
+        super().__init__(gettext("No webhook endpoint with this id exists in this organization."))

@@ -151,13 +151,26 @@ def api_statements(client, auth, organization, capture_queries, count, request, 
     return queries
 
 
+# The outbox of each transition: SELECT the identification's public fields and last event sequence, INSERT the
+# public event, SELECT the organization's enabled webhook endpoints (none here, so no delivery INSERT).
+OUTBOX = ["SELECT", "INSERT", "SELECT"]
+
+
 @pytest.mark.parametrize(
     ("name", "request_of", "expected"),
     [
-        # UPDATE ... WHERE id, organization, status = PENDING and unexpired; INSERT the CLOSED event
-        ("close", lambda client, auth: lambda i: post_json(client, close_url(i.pk), {}, auth), ["UPDATE", "INSERT"]),
-        # INSERT the identification; INSERT its creation event
-        ("create", lambda client, auth: lambda i: post_json(client, create_url(), SEED_BODY, auth), ["INSERT"] * 2),
+        # UPDATE ... WHERE id, organization, status = PENDING and unexpired; INSERT the CLOSED event; the OUTBOX
+        (
+            "close",
+            lambda client, auth: lambda i: post_json(client, close_url(i.pk), {}, auth),
+            ["UPDATE", "INSERT", *OUTBOX],
+        ),
+        # INSERT the identification; INSERT its creation event; the OUTBOX
+        (
+            "create",
+            lambda client, auth: lambda i: post_json(client, create_url(), SEED_BODY, auth),
+            ["INSERT", "INSERT", *OUTBOX],
+        ),
         # SELECT the identification JOIN document type and configuration WHERE organization and id
         ("retrieve", lambda client, auth: lambda i: client.get(f"{create_url()}/{i.pk}", headers=auth), ["SELECT"]),
     ],
@@ -221,7 +234,7 @@ def test_a_list_page_persists_expiry_only_for_its_own_due_rows(client, auth, org
         response = client.get(create_url(), {"limit": "5"}, headers=auth)
 
     assert [row["status"] for row in response.json()["results"]] == ["EXPIRED"] * 5
-    assert queries.verbs == ["SELECT", *(["UPDATE", "INSERT"] * 5)]
+    assert queries.verbs == ["SELECT", *(["UPDATE", "INSERT", *OUTBOX] * 5)]
 
 
 # Admin changelist: filtered and searched ---------------------------------------------------------------------------
@@ -350,8 +363,10 @@ def test_expiry_spends_the_same_statements_per_batch_whatever_the_batch_holds(ca
     assert expired == due
     assert IdentificationEvent.objects.filter(to_status=Status.EXPIRED).count() == due
     if connection.vendor == "postgresql":
-        # Per batch one statement (lock the due rows, UPDATE them, INSERT their events); a last one finds none.
-        assert queries.verbs == ["WITH", "WITH", "WITH"], queries.statements
+        # Per batch one statement (lock the due rows, UPDATE them, INSERT their events) and the batch's OUTBOX;
+        # a last one finds none.
+        assert queries.verbs == ["WITH", *OUTBOX, "WITH", *OUTBOX, "WITH"], queries.statements
     else:
-        # Per batch SELECT the due ids, UPDATE them, INSERT their events; a last SELECT finds none.
-        assert queries.verbs == ["SELECT", "UPDATE", "INSERT", "SELECT", "UPDATE", "INSERT", "SELECT"]
+        # Per batch SELECT the due ids, UPDATE them, INSERT their events, the batch's OUTBOX; a last SELECT finds none.
+        batch = ["SELECT", "UPDATE", "INSERT", *OUTBOX]
+        assert queries.verbs == [*batch, *batch, "SELECT"]

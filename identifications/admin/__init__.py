@@ -6,7 +6,7 @@ The site itself (titles, the dashboard at /admin/dashboard/) is identifications.
 
 from django.contrib import admin
 
-from identifications.admin import events, identification, organization, reference
+from identifications.admin import events, identification, organization, reference, webhooks
 from identifications.admin.display import mask_document_number
 
 
@@ -23,4 +23,4 @@ def _unregister_library_api_key_admin() -> None:
 
 _unregister_library_api_key_admin()
 
-__all__ = ["events", "identification", "mask_document_number", "organization", "reference"]
+__all__ = ["events", "identification", "mask_document_number", "organization", "reference", "webhooks"]

@@ -29,6 +29,7 @@ from identifications.admin.pages import model_admin_page_context
 from identifications.admin.pagination import BoundedCountPaginator
 from identifications.admin.read_only import IdentificationChildInline, ReadOnlyAdminMixin
 from identifications.admin.redaction import has_redact_permission, redact_selected
+from identifications.admin.webhooks import EventInline
 from identifications.documents import normalise_document_number
 from identifications.errors import IdentificationNotFound, IdentificationNotOpen
 from identifications.models import Identification, IdentificationEvent
@@ -109,7 +110,7 @@ class IdentificationAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, admin.M
     paginator = BoundedCountPaginator
     show_facets = admin.ShowFacets.NEVER
     actions = [close_selected, redact_selected, export_csv]
-    inlines = [IdentificationEventInline, ScoringAttemptInline]
+    inlines = [IdentificationEventInline, ScoringAttemptInline, EventInline]
     fieldsets = (
         (None, {"fields": ("id", "organization", "status_display", "configuration", "scoring_provider")}),
         (_("Person"), {"fields": ("name", "last_name", "document_type", "document_number", "document_country")}),

@@ -24,6 +24,7 @@ from identifications.errors import (
 )
 from identifications.models import Identification, IdentificationEvent
 from identifications.selectors.reference import default_configuration
+from identifications.services.events import events_record_many
 from scoring.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,11 @@ def identification_conclude_attempt(
     elif changes["attempts_used"] >= maximum_attempts:
         to_status = Status.REJECTED
     else:
+        # Still open: no audit transition, but the organization hears of the failed attempt (outbox only).
         Identification.objects.filter(pk=identification.pk).update(updated_at=now, **changes)
+        events_record_many(
+            identification_ids=[identification.pk], from_status=Status.PENDING, to_status=Status.PENDING, now=now
+        )
         return identification.status
     moved = _transition(
         Identification.objects.all(),
@@ -254,9 +259,21 @@ def _record_events(events: Iterable[IdentificationEvent] = (), *, statement: tup
     if statement is not None:
         sql, params = statement
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
-    return len(IdentificationEvent.objects.bulk_create(list(events)))
+            cursor.execute(sql, params)  # ends in RETURNING the identification ids it wrote events for
+            ids = [row[0] for row in cursor.fetchall()]
+        events_record_many(
+            identification_ids=ids, from_status=params["from_status"], to_status=params["to_status"], now=params["now"]
+        )
+        return len(ids)
+    written = IdentificationEvent.objects.bulk_create(list(events))
+    # The outbox: one public event per audit event (services/events.py), grouped so that a batch costs one
+    # statement per step, not one per identification.
+    groups: dict[tuple, list] = {}
+    for event in written:
+        groups.setdefault((event.from_status, event.to_status, event.created_at), []).append(event.identification_id)
+    for (from_status, to_status, created_at), ids in groups.items():
+        events_record_many(identification_ids=ids, from_status=from_status, to_status=to_status, now=created_at)
+    return len(written)
 
 
 def identifications_expire_due(*, actor: Actor, now=None, batch_size: int = 1000) -> int:
@@ -356,6 +373,7 @@ def _expire_batch_in_one_statement(*, actor: Actor, now, batch_size: int) -> int
         )
         INSERT INTO {quote(event_meta.db_table)} ({columns})
         SELECT {selected} FROM expired
+        RETURNING {quote(event_meta.get_field("identification").column)}
         """
     params = {
         "now": now,

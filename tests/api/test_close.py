@@ -146,7 +146,9 @@ def test_close_spends_two_statements(client, auth, pending, organization, captur
     assert response.status_code == 204
     # 1. UPDATE the identification WHERE it is still PENDING and unexpired (the race-safe transition)
     # 2. INSERT the CLOSED event
+    # 3-5. the outbox: SELECT the identification's public fields and last sequence, INSERT the public event, SELECT
+    #    the organization's enabled webhook endpoints (none here, so no delivery INSERT)
     # The API key comes from its cache (read again at most every API_KEY_CACHE_SECONDS).
-    assert queries.verbs == ["UPDATE", "INSERT"]
+    assert queries.verbs == ["UPDATE", "INSERT", "SELECT", "INSERT", "SELECT"]
     assert "identifications_identification" in queries.statements[0]
     assert "identifications_identificationevent" in queries.statements[1]

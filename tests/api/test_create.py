@@ -291,10 +291,12 @@ def test_create_spends_two_statements(client, auth, capture_queries):
     assert response.status_code == 200
     # 1. INSERT the identification
     # 2. INSERT its creation event
+    # 3-5. the outbox: SELECT the identification's public fields and last sequence, INSERT the public event, SELECT
+    #    the organization's enabled webhook endpoints (none here, so no delivery INSERT)
     # The API key (with its organization), document types and configurations come from caches (a key's row is read
     # again at most every API_KEY_CACHE_SECONDS, see test_cold_caches_add_one_query_each); transaction control is
     # not counted.
-    assert queries.verbs == ["INSERT", "INSERT"]
+    assert queries.verbs == ["INSERT", "INSERT", "SELECT", "INSERT", "SELECT"]
     assert "identifications_identification" in queries.statements[0]
     assert "identifications_identificationevent" in queries.statements[1]
 
@@ -306,4 +308,14 @@ def test_cold_caches_add_one_query_each(client, auth, capture_queries):
     assert response.status_code == 200
     # The above, plus the key's SELECT (JOIN its organization) and last_used_at UPDATE, and the two reference
     # tables, read once per cache lifetime.
-    assert sorted(queries.verbs) == ["INSERT", "INSERT", "SELECT", "SELECT", "SELECT", "UPDATE"]
+    assert sorted(queries.verbs) == [
+        "INSERT",
+        "INSERT",
+        "INSERT",
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "SELECT",
+        "UPDATE",
+    ]

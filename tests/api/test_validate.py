@@ -306,8 +306,10 @@ def test_validate_spends_a_bounded_number_of_queries(client, opened, capture_que
     # 2. SELECT ... FOR UPDATE the identification (attempts take turns)
     # 3. INSERT the scoring attempt
     # 4. UPDATE the identification's attempts, result and status
-    # (no event: MATCHING_METADATA without evidence stays PENDING under HIGH)
-    assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+    # (no audit event: MATCHING_METADATA without evidence stays PENDING under HIGH)
+    # 5-7. the outbox's identification.attempt_failed: SELECT the identification's public fields and last sequence,
+    #    INSERT the public event, SELECT the organization's enabled webhook endpoints (none here)
+    assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE", "SELECT", "INSERT", "SELECT"]
 
 
 def test_an_empty_body_is_400_and_consumes_no_attempt(client, opened):

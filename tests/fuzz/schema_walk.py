@@ -12,6 +12,8 @@ EXAMPLE_BODIES = {
     "CreateIdentityDocumentIdentificationRequest": SEED_BODY,
     "CloseIdentityDocumentIdentificationRequest": {"reason": "Customer withdrew"},
     "RedactIdentityDocumentIdentificationRequest": {"reason": "Erasure request"},
+    "CreateWebhookEndpointRequest": {"url": "https://hooks.example/acme", "description": "CRM"},
+    "PatchedUpdateWebhookEndpointRequest": {"description": "CRM", "enabled": True},
     "ValidateIdentityDocumentIdentificationRequest": {
         "evidence": image_base64(),
         "evidence_metadata": MATCHING_METADATA,

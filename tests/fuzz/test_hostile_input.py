@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from identifications.models import IdempotencyRecord, Identification, IdentificationEvent
 from identifications.services import idempotency
@@ -34,9 +35,13 @@ class Request:
     query: str = ""
 
 
+PREFIXED_IDS = {"event_id": "evt_" + "f" * 32, "endpoint_id": "we_" + "f" * 24}
+
+
 def baseline(operation: Operation, identification_id: str, api_key: str) -> Request:
     """A request `operation` accepts: the hostile cases below each spoil one part of it."""
-    path = operation.path.format(org_id="acme", **{name: identification_id for name in operation.id_parameters})
+    ids = {name: PREFIXED_IDS.get(name, identification_id) for name in operation.id_parameters}
+    path = operation.path.format(org_id="acme", **ids)
     headers = {"Authorization": f"Bearer {api_key}"}
     if operation.has_header("x-fingerprint"):
         headers |= {"x-installation-id": "install-1", "x-fingerprint": "fp-1", "User-Agent": "IdentityApp/2.1"}
@@ -69,6 +74,29 @@ class Case:
     status: int
     codes: frozenset  # one of these codes is among the errors; empty: any code
     field: str | None = None  # an error names this field (or an item of it)
+
+
+def has_prefixed_id(op) -> bool:
+    return any(name in PREFIXED_IDS for name in op.id_parameters)
+
+
+def _known_event_and_endpoint(organization):
+    """The event and webhook endpoint the baseline's prefixed ids name."""
+    from identifications.models import Event, WebhookEndpoint
+    from identifications.services.events import events_record
+    from identifications.services.webhooks import webhook_endpoint_create
+
+    endpoint, _ = webhook_endpoint_create(organization=organization, url="https://hooks.example/acme")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(public_id=PREFIXED_IDS["endpoint_id"])
+    identification = IdentificationFactory(organization=organization)
+    event = events_record(
+        identification_id=identification.pk, from_status=None, to_status="PENDING", now=timezone.now()
+    )
+    Event.objects.filter(pk=event.pk).update(public_id=PREFIXED_IDS["event_id"])
+
+
+def with_unknown_prefixed_id(op, req):
+    req.path = op.path.format(org_id="acme", **PREFIXED_IDS)
 
 
 def _cases_for(operation: Operation) -> list[Case]:
@@ -223,7 +251,8 @@ def _cases_for(operation: Operation) -> list[Case]:
 
         return spoil
 
-    has_id = lambda op: bool(op.id_parameters)  # noqa: E731
+    # Identification ids are UUIDs; event and webhook endpoint ids are prefixed (`evt_...`, `we_...`), checked below.
+    has_id = lambda op: bool(op.id_parameters) and not has_prefixed_id(op)  # noqa: E731
     wrong_ids = [
         ("not a UUID", "not-a-uuid"),
         ("a number", "12345"),
@@ -247,6 +276,9 @@ def _cases_for(operation: Operation) -> list[Case]:
     add("id: percent-encoded slashes", with_id("%2F..%2F..%2Fadmin"), 404, "not_found", applies=has_id)
     # The hyphenated form is case-insensitive (tests/api/test_retrieve.py): an unknown one, upper-cased, is a 404.
     add("id: an unknown UUID in upper case", with_id(UNKNOWN_ID.upper()), 404, "not_found", applies=has_id)
+    for label, raw_id in [("a UUID", UNKNOWN_ID), ("another kind's prefix", "cus_" + "0" * 32), ("NUL", "%00")]:
+        add(f"prefixed id: {label}", with_id(raw_id), 400, "invalid", applies=has_prefixed_id)
+    add("prefixed id: unknown", with_unknown_prefixed_id, 404, "not_found", applies=has_prefixed_id)
 
     # Query parameters of the operation: NUL, 10,000 characters, and JSON-ish junk for the typed ones.
     for parameter in operation.query_parameters:
@@ -357,6 +389,7 @@ def test_the_baseline_request_is_accepted(client, organization, api_key, operati
     """Without this, a case could pass because the request was refused for a reason other than its hostile part."""
     settings.MEDIA_ROOT = tmp_path
     pending = IdentificationFactory(organization=organization)
+    _known_event_and_endpoint(organization)
     request = baseline(operation, str(pending.id), api_key[1])
 
     response = client.generic(
@@ -405,7 +438,7 @@ def test_an_undocumented_method_is_405_errors_response_that_changes_nothing(
 ):
     # OPTIONS was a 500: DRF's metadata describes a serializer_class these viewsets don't have.
     pending = IdentificationFactory(organization=organization)
-    url = path.format(org_id="acme", admin_identification_id=pending.id, identification_id=pending.id)
+    url = path.format(org_id="acme", admin_identification_id=pending.id, identification_id=pending.id, **PREFIXED_IDS)
     before = _writes()
 
     response = client.generic(

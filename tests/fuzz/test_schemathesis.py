@@ -25,8 +25,10 @@ from hypothesis import HealthCheck, settings
 
 from config.wsgi import application
 from identifications.client_secrets import hash_client_secret
-from identifications.models import Identification
+from identifications.models import Event, Identification, WebhookEndpoint
 from identifications.services import idempotency
+from identifications.services.events import events_record
+from identifications.services.webhooks import webhook_endpoint_create
 from tests.factories import IdentificationFactory, OrganizationFactory, issue_key
 
 SCHEMA_URL = "/v1/schema/?format=json"
@@ -42,6 +44,8 @@ OTHER_ORGANIZATIONS = str(uuid.UUID(int=7))  # 404 under acme
 HOLDER = PENDING[0]
 HOLDER_SECRET = "idsec_schema-fuzzing-holder-secret-0123456789"
 KNOWN_IDS = [*PENDING, CLOSED, EXPIRED, OTHER_ORGANIZATIONS]
+ENDPOINT_IDS = ["we_" + "0" * 23 + "1", "we_" + "0" * 23 + "2"]
+EVENT_IDS = ["evt_" + "0" * 31 + "1"]
 
 
 def _cursor(position: str) -> str:
@@ -67,6 +71,16 @@ UNEXPRESSIBLE_RULES = [
         "include-operation-id": "validateIdentityDocumentIdentification",
         "checks": {"positive_data_acceptance": {"enabled": False}},
     },
+    # positive_data_acceptance: an endpoint URL must be a URL whose host resolves (and, in production, to a public
+    # address), which a pattern cannot say.
+    {
+        "include-operation-id": "createWebhookEndpoint",
+        "checks": {"positive_data_acceptance": {"enabled": False}},
+    },
+    {
+        "include-operation-id": "updateWebhookEndpoint",
+        "checks": {"positive_data_acceptance": {"enabled": False}},
+    },
 ]
 
 
@@ -84,12 +98,19 @@ def _config(*, parameters: dict) -> schemathesis.Config:
             # catch a hang.
             "checks": {"enabled": True, "max_response_time": 10.0},
             "operations": UNEXPRESSIBLE_RULES,
-            "dictionaries": {"ids": {"values": KNOWN_IDS}, "cursors": {"values": VALID_CURSORS}},
+            "dictionaries": {
+                "ids": {"values": KNOWN_IDS},
+                "cursors": {"values": VALID_CURSORS},
+                "endpoints": {"values": ENDPOINT_IDS},
+                "events": {"values": EVENT_IDS},
+            },
             "parameters": {
                 # Most cases use the real ids and a cursor the API wrote; the rest stay random.
                 "path.admin_identification_id": {"dictionary": "ids", "probability": 0.8},
                 "path.identification_id": {"dictionary": "ids", "probability": 0.8},
                 "query.cursor": {"dictionary": "cursors", "probability": 0.8},
+                "path.endpoint_id": {"dictionary": "endpoints", "probability": 0.8},
+                "path.event_id": {"dictionary": "events", "probability": 0.8},
                 **parameters,
             },
         }
@@ -121,7 +142,12 @@ def _datetime(value):
 organization_schema = _load(parameters={"path.org_id": ORG})
 # The holder's secret opens the holder family only (the admin family answers it 401, which the anonymous run covers).
 # exclude, not include: with per-operation settings in the config, schemathesis ORs an include with its own filter.
-holder_schema = _load(parameters={"path.org_id": ORG, "path.identification_id": HOLDER}).exclude(tag=ADMIN_TAG)
+holder_schema = (
+    _load(parameters={"path.org_id": ORG, "path.identification_id": HOLDER})
+    .exclude(tag=ADMIN_TAG)
+    .exclude(tag="Events")
+    .exclude(tag="Webhook endpoints")
+)
 # No org_id override: an unknown organization must answer exactly like a known one without credentials.
 anonymous_schema = _load(parameters={})
 
@@ -155,6 +181,11 @@ def world(db, settings, in_test_transaction):
     )
     IdentificationFactory(id=OTHER_ORGANIZATIONS, organization=other)
     Identification.objects.filter(pk=HOLDER).update(client_secret_hash=hash_client_secret(HOLDER_SECRET))
+    for public_id in ENDPOINT_IDS:
+        endpoint, _ = webhook_endpoint_create(organization=acme, url="https://hooks.example/acme")
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(public_id=public_id)
+    events_record(identification_id=CLOSED, from_status=None, to_status=Identification.Status.PENDING, now=now)
+    Event.objects.update(public_id=EVENT_IDS[0])
     return {"api_key": raw_key}
 
 

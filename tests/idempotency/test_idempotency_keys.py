@@ -261,9 +261,10 @@ def test_queries_of_a_keyed_create_and_of_its_replay(client, auth, capture_queri
         create(client, keyed(auth))
 
     # (The API key comes from its cache, warmed by the first create; see identifications/selectors/api_keys.py.)
-    # INSERT the claim, INSERT identification, INSERT event, UPDATE the claim's response
-    assert first.verbs == ["INSERT", "INSERT", "INSERT", "UPDATE"]
-    assert "idempotencyrecord" in first.statements[0] and "idempotencyrecord" in first.statements[3]
+    # INSERT the claim, INSERT identification, INSERT event, the outbox (SELECT the identification's public fields
+    # and last sequence, INSERT the public event, SELECT the enabled webhook endpoints), UPDATE the claim's response
+    assert first.verbs == ["INSERT", "INSERT", "INSERT", "SELECT", "INSERT", "SELECT", "UPDATE"]
+    assert "idempotencyrecord" in first.statements[0] and "idempotencyrecord" in first.statements[-1]
     # INSERT the claim (refused by the unique constraint), SELECT the stored record
     assert replay.verbs == ["INSERT", "SELECT"]
     assert "idempotencyrecord" in replay.statements[1]
@@ -292,7 +293,7 @@ def test_the_schema_documents_the_header_and_its_answers_on_every_post(client):
             assert {"409", "422"} <= set(operation["responses"])
         else:
             assert "Idempotency-Key" not in headers
-    assert {method for method, _ in operations} == {"get", "post"}
+    assert {method for method, _ in operations} == {"get", "post", "patch", "delete"}
 
 
 def test_a_holders_key_cannot_burn_the_organizations_key(client, auth):

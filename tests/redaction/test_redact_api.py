@@ -261,7 +261,11 @@ def test_redact_spends_five_statements(client, auth, organization, capture_queri
     # 3. UPDATE the identification (names, number, client secret, redacted_at)
     # 4. DELETE its stored idempotent responses
     # 5. INSERT the redaction event
-    assert queries.verbs == ["SELECT", "SELECT", "UPDATE", "DELETE", "INSERT"], queries.statements
+    # 6-8. the outbox: SELECT the identification's public fields and last sequence, INSERT the public event, SELECT
+    #    the organization's enabled webhook endpoints (none here, so no delivery INSERT)
+    assert queries.verbs == ["SELECT", "SELECT", "UPDATE", "DELETE", "INSERT", "SELECT", "INSERT", "SELECT"], (
+        queries.statements
+    )
 
 
 def test_redaction_forgets_the_stored_idempotent_create_response(client, auth):

@@ -4,6 +4,7 @@ The endpoints come from the served OpenAPI document and the URL resolver, so an 
 MATRIX fails here until someone decides what isolation means for it.
 """
 
+import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -64,7 +65,7 @@ def resolver_operations(patterns=None) -> list[tuple[str, str]]:
 def test_every_endpoint_has_a_row_and_every_row_an_endpoint(client):
     operations = schema_operations(client)
 
-    assert operations == set(MATRIX)
+    assert operations == set(MATRIX) | set(WEBHOOK_MATRIX)
     # A route left out of the schema would hide from the comparison above; the resolver sees every one.
     assert len(resolver_operations()) == len(operations)
 
@@ -143,3 +144,77 @@ def test_isolation(client, world, operation):
 
     assert snapshot(theirs) == before[1]
     assert snapshot(ours) == before[0]
+
+
+# Events and webhook endpoints: ids are the public `evt_...` / `we_...` ones.
+EVENTS, ENDPOINTS = "/v1/orgs/{org_id}/events", "/v1/orgs/{org_id}/webhook_endpoints"
+WEBHOOK_MATRIX = {
+    ("GET", EVENTS): None,
+    ("GET", EVENTS + "/{event_id}"): "event",
+    ("GET", ENDPOINTS): None,
+    ("POST", ENDPOINTS): None,
+    ("GET", ENDPOINTS + "/{endpoint_id}"): "endpoint",
+    ("PATCH", ENDPOINTS + "/{endpoint_id}"): "endpoint",
+    ("DELETE", ENDPOINTS + "/{endpoint_id}"): "endpoint",
+    ("POST", ENDPOINTS + "/{endpoint_id}/rotate_secret"): "endpoint",
+    ("POST", ENDPOINTS + "/{endpoint_id}/test"): "endpoint",
+}
+
+
+@pytest.fixture
+def webhook_world(world):
+    from identifications.actors import Actor
+    from identifications.services import identification_close
+    from identifications.services.webhooks import webhook_endpoint_create
+
+    for organization, identification in (
+        (world["ours"].organization, world["ours"]),
+        (world["theirs"].organization, world["theirs"]),
+    ):
+        identification_close(identification_id=identification.pk, actor=Actor.system())
+        webhook_endpoint_create(organization=organization, url="https://hooks.example/" + organization.slug)
+    return world
+
+
+def webhook_call(client, operation, *, org, token, event=None, endpoint=None):
+    method, template = operation
+    path = template.replace("{org_id}", org)
+    path = path.replace("{event_id}", event.public_id if event else "").replace(
+        "{endpoint_id}", endpoint.public_id if endpoint else ""
+    )
+    body = {"url": "https://hooks.example/new"} if method == "POST" and path.endswith("webhook_endpoints") else {}
+    return client.generic(
+        method, path, json.dumps(body), content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+@pytest.mark.parametrize("operation", sorted(WEBHOOK_MATRIX), ids=lambda operation: " ".join(operation))
+def test_webhook_isolation(client, webhook_world, operation):
+    from identifications.models import Event, WebhookEndpoint
+
+    world = webhook_world
+    ours, theirs = world["ours"].organization, world["theirs"].organization
+    objects = {
+        org: {"event": Event.objects.get(organization=org), "endpoint": WebhookEndpoint.objects.get(organization=org)}
+        for org in (ours, theirs)
+    }
+    before = sorted(WebhookEndpoint.objects.values_list("public_id", "url", "enabled", "secret_encrypted"))
+    kind = WEBHOOK_MATRIX[operation]
+    ids = {kind: objects[ours][kind]} if kind else {}
+
+    their_key_here = webhook_call(client, operation, org="acme", token=world["their_key"], **ids)
+    unknown_org = webhook_call(client, operation, org="no-such-org", token=world["their_key"], **ids)
+    assert_401(their_key_here)
+    assert (unknown_org.status_code, unknown_org.content) == (their_key_here.status_code, their_key_here.content)
+
+    if kind:
+        their_id_here = webhook_call(
+            client, operation, org="acme", token=world["our_key"], **{kind: objects[theirs][kind]}
+        )
+        assert their_id_here.status_code == 404, their_id_here.content
+        assert their_id_here.json()["errors"][0]["code"] == "not_found"
+        assert sorted(WebhookEndpoint.objects.values_list("public_id", "url", "enabled", "secret_encrypted")) == before
+    elif operation[0] == "GET":
+        listed = webhook_call(client, operation, org="acme", token=world["our_key"]).json()["results"]
+        theirs_ids = {objects[theirs]["event"].public_id, objects[theirs]["endpoint"].public_id}
+        assert listed and not {row["id"] for row in listed} & theirs_ids

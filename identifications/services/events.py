@@ -1,0 +1,140 @@
+"""The outbox: every audit transition also writes a public event (and one delivery per interested webhook
+endpoint) in the same transaction, so an event exists if and only if its transition committed.
+
+services.lifecycle._record_events (the one writer of audit events) calls `events_record_many` for every audit
+event it writes, and the scoring outcome calls it for a failed attempt that leaves the identification open.
+"""
+
+from datetime import UTC, timedelta
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from identifications.models import Event, Identification, WebhookDelivery, WebhookEndpoint
+
+Status = Identification.Status
+Type = Event.Type
+
+TYPE_FOR_END_STATUS = {
+    Status.VERIFIED: Type.VERIFIED,
+    Status.REJECTED: Type.REJECTED,
+    Status.CLOSED: Type.CLOSED,
+    Status.EXPIRED: Type.EXPIRED,
+}
+
+
+def event_type_for(*, from_status, to_status) -> str:
+    """The public type of an audit transition: creation has no from-status, redaction keeps the status, and a
+    scored attempt that leaves the identification PENDING is a failed attempt."""
+    if from_status is None:
+        return Type.CREATED
+    if from_status == to_status == Status.PENDING:
+        # Redaction never keeps an identification PENDING (it closes it first): this is a failed attempt.
+        return Type.ATTEMPT_FAILED
+    if from_status == to_status:
+        return Type.REDACTED
+    return TYPE_FOR_END_STATUS[to_status]
+
+
+def events_record(*, identification_id, from_status, to_status, now) -> Event:
+    """Write the event of one transition; call it inside the transition's transaction, under its row lock (the
+    conditional UPDATE or select_for_update), which is what keeps `sequence` gapless per identification."""
+    (event,) = events_record_many(
+        identification_ids=[identification_id], from_status=from_status, to_status=to_status, now=now
+    )
+    return event
+
+
+def events_record_many(*, identification_ids, from_status, to_status, now) -> list[Event]:
+    event_type = event_type_for(from_status=from_status, to_status=to_status)
+    last_sequence = Event.objects.filter(identification_id=OuterRef("pk")).order_by("-sequence").values("sequence")
+    rows = (
+        Identification.objects.filter(pk__in=identification_ids)
+        .values(
+            "pk", "organization_id", "organization__slug", "status", "attempts_used", "configuration__maximum_attempts"
+        )
+        .annotate(last_sequence=Subquery(last_sequence[:1]))
+    )
+    events = []
+    for row in rows:
+        event = Event(
+            organization_id=row["organization_id"],
+            identification_id=row["pk"],
+            type=event_type,
+            sequence=(row["last_sequence"] or 0) + 1,
+            created_at=now,
+        )
+        event.payload = event_payload(
+            event,
+            organization=row["organization__slug"],
+            data={
+                "id": str(row["pk"]),
+                "status": row["status"],
+                "attempts": {
+                    "used": row["attempts_used"],
+                    "max": row["configuration__maximum_attempts"],
+                    "processing": False,
+                },
+            },
+        )
+        events.append(event)
+    Event.objects.bulk_create(events)
+    deliveries_create(events, now=now)
+    return events
+
+
+def event_payload(event: Event, *, organization: str, data: dict) -> dict:
+    return {
+        "id": event.public_id,
+        "type": event.type,
+        "timestamp": event.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": {"id": data.pop("id"), "organization": organization, **data, "sequence": event.sequence},
+    }
+
+
+def deliveries_create(events: list[Event], *, now, endpoints=None) -> list[WebhookDelivery]:
+    """One delivery per (event, enabled endpoint that wants its type), handed to the workers once committed."""
+    if not events:
+        return []
+    if endpoints is None:
+        organizations = {event.organization_id for event in events}
+        endpoints = list(WebhookEndpoint.objects.filter(organization_id__in=organizations, enabled=True))
+    deliveries = [
+        WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now, updated_at=now)
+        for event in events
+        for endpoint in endpoints
+        if endpoint.organization_id == event.organization_id and endpoint.wants(event.type)
+    ]
+    if deliveries:
+        WebhookDelivery.objects.bulk_create(deliveries)
+        ids = [delivery.pk for delivery in deliveries]
+        # After the commit: a worker must not see (or send) an event whose transition may still roll back. If this
+        # process dies in between, the sweeper finds the deliveries due and enqueues them.
+        transaction.on_commit(lambda: deliveries_enqueue(ids))
+    return deliveries
+
+
+def deliveries_enqueue(delivery_ids) -> None:
+    from identifications.tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        deliver_webhook.enqueue(delivery_id)
+
+
+def events_purge(*, older_than: timedelta, now=None, batch_size: int = 1000) -> int:
+    """Delete events (with their deliveries and attempt logs) older than `older_than`, in bounded batches."""
+    now = now or timezone.now()
+    cutoff = now - older_than
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Event.objects.filter(created_at__lt=cutoff)
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                return total
+            Event.objects.filter(pk__in=ids).delete()
+        total += len(ids)

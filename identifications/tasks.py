@@ -1,0 +1,11 @@
+"""Work for the background worker (`manage.py db_worker`). Tasks only call services: all state is in our tables,
+so a task that is lost or runs twice is harmless."""
+
+from django_tasks import task
+
+from identifications.services.webhooks import webhook_delivery_attempt
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> bool:
+    return webhook_delivery_attempt(delivery_id=delivery_id)
