@@ -69,6 +69,9 @@ class EventTypesField(serializers.ListField):
     def to_internal_value(self, data):
         if not isinstance(data, list):
             raise serializers.ValidationError(gettext("Must be a list of event types."), code="invalid")
+        # Counted as sent: the validators run on the de-duplicated list, which would let any length through.
+        if len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return sorted(set(super().to_internal_value(data)))
 
 

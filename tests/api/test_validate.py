@@ -15,7 +15,7 @@ import time_machine
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from identifications.models import Identification, IdentificationEvent
+from identifications.models import Event, Identification, IdentificationEvent
 from scoring.models import ScoringAttempt
 from tests.api.helpers import SEED_BODY, create_url, errors, post_json
 from tests.api.validation_helpers import (
@@ -367,3 +367,20 @@ def test_behind_the_proxy_the_attempt_records_the_clients_address(client, opened
 
     assert response.status_code == 204, response.content
     assert ScoringAttempt.objects.get(identification_id=identification_id).ip_address == "203.0.113.7"
+
+
+def test_a_failed_attempt_with_attempts_left_is_an_attempt_failed_event(client, opened):
+    # MATCHING_METADATA without evidence fails HIGH and leaves the identification PENDING: no audit transition,
+    # but the organization hears of the attempt (API.md "Events and webhooks").
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), {"evidence_metadata": MATCHING_METADATA})
+
+    assert response.status_code == 204
+    events = Event.objects.filter(identification_id=identification_id).order_by("sequence")
+    assert [(event.type, event.sequence) for event in events] == [
+        ("identification.created", 1),
+        ("identification.attempt_failed", 2),
+    ]
+    assert events[1].payload["data"]["status"] == "PENDING"
+    assert events[1].payload["data"]["attempts"]["used"] == 1
