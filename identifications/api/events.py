@@ -13,7 +13,7 @@ from identifications.api.http.base import APIViewSet
 from identifications.api.http.fields import StrictCharField, StrictDateTimeField, StrictSerializer
 from identifications.api.http.pagination import NewestFirstCursorPagination
 from identifications.api.http.schema import error_responses
-from identifications.api.list_inputs import IdentificationListQuery
+from identifications.api.list_inputs import CursorField, IdentificationListQuery
 from identifications.api.organization import ORG_ID, UUID_SHAPE
 from identifications.api.organization_inputs import StrictChoiceField
 from identifications.models import Event, Identification
@@ -22,9 +22,10 @@ from identifications.selectors.events import event_get, event_list
 TAG = "Events"
 IDENTIFICATION_EVENT_TYPES = [value for value in Event.Type.values if value != Event.Type.WEBHOOK_TEST]
 EVENT_ID_SHAPE = re.compile(r"evt_[0-9a-f]{32}")
+EVENT_ID_LENGTH = len("evt_") + 32
 EVENT_ID = OpenApiParameter(
     "event_id",
-    {"type": "string", "pattern": f"^{EVENT_ID_SHAPE.pattern}$"},
+    {"type": "string", "pattern": f"^{EVENT_ID_SHAPE.pattern}$", "maxLength": EVENT_ID_LENGTH},
     OpenApiParameter.PATH,
     description="The event's id (`evt_...`).",
 )
@@ -58,7 +59,7 @@ class EventListQuery(StrictSerializer):
     created_after = StrictDateTimeField(required=False, help_text="Inclusive, RFC 3339 (ISO-8601 with an offset).")
     created_before = StrictDateTimeField(required=False, help_text="Exclusive, RFC 3339 (ISO-8601 with an offset).")
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, help_text="Page size, 25 by default.")
-    cursor = StrictCharField(max_length=500, required=False, help_text="Opaque: from a previous page's next/previous.")
+    cursor = CursorField(required=False, help_text="Opaque: from a previous page's next/previous.")
 
     # The same rule as the identifications list: created_before later than created_after.
     validate = IdentificationListQuery.validate

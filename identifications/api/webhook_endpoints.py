@@ -17,6 +17,7 @@ from identifications.api.http.base import APIViewSet
 from identifications.api.http.fields import StrictCharField, StrictSerializer
 from identifications.api.http.pagination import NewestFirstCursorPagination
 from identifications.api.http.schema import error_responses
+from identifications.api.list_inputs import CursorField
 from identifications.api.organization import ORG_ID, json_object_body
 from identifications.api.organization_inputs import StrictChoiceField
 from identifications.selectors.events import webhook_endpoint_get, webhook_endpoint_list
@@ -24,9 +25,10 @@ from identifications.services import webhooks
 
 TAG = "Webhook endpoints"
 ENDPOINT_ID_SHAPE = re.compile(r"we_[0-9a-f]{24}")
+ENDPOINT_ID_LENGTH = len("we_") + 24
 ENDPOINT_ID = OpenApiParameter(
     "endpoint_id",
-    {"type": "string", "pattern": f"^{ENDPOINT_ID_SHAPE.pattern}$"},
+    {"type": "string", "pattern": f"^{ENDPOINT_ID_SHAPE.pattern}$", "maxLength": ENDPOINT_ID_LENGTH},
     OpenApiParameter.PATH,
     description="The endpoint's id (`we_...`).",
 )
@@ -97,7 +99,7 @@ class UpdateWebhookEndpoint(StrictSerializer):
 
 class WebhookEndpointListQuery(StrictSerializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, required=False, help_text="Page size, 25 by default.")
-    cursor = StrictCharField(max_length=500, required=False, help_text="Opaque: from a previous page's next/previous.")
+    cursor = CursorField(required=False, help_text="Opaque: from a previous page's next/previous.")
 
 
 class WebhookEndpointResponse(serializers.Serializer):

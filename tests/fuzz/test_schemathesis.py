@@ -132,6 +132,13 @@ def breaks_an_unwritten_rule(case) -> bool:
     return bool(after and before and after >= before) or query.get("cursor", VALID_CURSORS[0]) not in VALID_CURSORS
 
 
+def cannot_be_sent(case) -> bool:
+    """A negative case whose "unknown query parameter" is an empty list: a query string cannot carry it, so the
+    request that goes out is a valid one and its 200 is right (schemathesis generated `{"": []}` for the events
+    list)."""
+    return any(value == [] for value in (case.query or {}).values())
+
+
 def _datetime(value):
     try:
         return datetime.fromisoformat(value.upper().replace("Z", "+00:00")) if isinstance(value, str) else None
@@ -216,7 +223,7 @@ def fresh_idempotency_keys():
 @organization_schema.parametrize()
 @FIXTURES_ARE_SHARED
 def test_every_operation_with_the_organization_api_key(case, world, fresh_idempotency_keys, answered):
-    if breaks_an_unwritten_rule(case):
+    if breaks_an_unwritten_rule(case) or cannot_be_sent(case):
         return
     fresh_idempotency_keys(case)
     response = case.call_and_validate(headers={"Authorization": f"Bearer {world['api_key']}"})
