@@ -212,7 +212,11 @@ def test_connection_lost_in_the_middle_of_a_request_is_503_and_records_nothing(
 
     with (
         running_provider(secret=secret) as provider,
-        serving_through_proxy(scratch, tmp_path / "gunicorn.log") as (gunicorn, proxy),
+        # The provider listens on 127.0.0.1 over http: private URLs allowed, as in development.
+        serving_through_proxy(scratch, tmp_path / "gunicorn.log", WEBHOOKS_ALLOW_PRIVATE_URLS="true") as (
+            gunicorn,
+            proxy,
+        ),
     ):
         with scratch.connect() as db:
             db.execute(
