@@ -7,22 +7,20 @@ response is stored and replayed for 24 hours to the same request (method, path a
 deletes the claim so that the client can retry. Requests without the header never reach this module.
 """
 
-import base64
 import hashlib
 import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
 from identifications.errors import DomainError
 from identifications.models import IdempotencyRecord, Organization
+from identifications.secret_box import fernet_for
 
 logger = logging.getLogger(__name__)
 
@@ -218,11 +216,13 @@ def _replay(record: IdempotencyRecord) -> Replay:
     return Replay(status=record.response_status, content_type=record.response_content_type, body=body)
 
 
+# The key salt is the module's name when the first replays were stored (identifications/idempotency.py): a literal,
+# so that moving the module (as it moved to services/) never makes stored replays undecryptable.
+KEY_SALT = "identifications.idempotency"
+
+
 def _fernet() -> MultiFernet:
-    # One key per secret, derived like Django's own signing keys: the newest encrypts, the fallbacks still decrypt.
-    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    digests = [salted_hmac(__name__, "response-body", secret=secret, algorithm="sha256").digest() for secret in secrets]
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(digest)) for digest in digests])
+    return fernet_for(KEY_SALT, "response-body")
 
 
 def _encrypt(body: bytes) -> str:

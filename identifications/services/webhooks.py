@@ -13,17 +13,17 @@ import secrets
 from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import MultiFernet
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook
 
 from identifications import outbound
 from identifications.models import Event, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from identifications.secret_box import fernet_for
 from identifications.services.events import deliveries_enqueue, event_payload
 
 logger = logging.getLogger(__name__)
@@ -45,11 +45,9 @@ def new_secret() -> str:
 
 
 def _fernet() -> MultiFernet:
-    # Signing needs the secret in clear, so it is encrypted (not hashed) with keys derived from SECRET_KEY and its
-    # fallbacks, like the idempotency store's replays.
-    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
-    digests = [salted_hmac(__name__, "webhook-secret", secret=key, algorithm="sha256").digest() for key in keys]
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(digest)) for digest in digests])
+    # Signing needs the secret in clear, so it is encrypted (not hashed).
+    # A literal key salt (not __name__): moving this module must not make stored secrets undecryptable.
+    return fernet_for("identifications.services.webhooks", "webhook-secret")
 
 
 def _encrypt(secret: str) -> str:

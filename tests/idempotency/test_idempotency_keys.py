@@ -8,6 +8,7 @@ import time_machine
 
 from identifications import services
 from identifications.models import IdempotencyRecord, Identification, IdentificationEvent
+from identifications.secret_box import fernet_for
 from identifications.services import idempotency
 from scoring.models import ScoringAttempt
 from tests.api.helpers import SEED_BODY, close_url, create_url, errors, post_json
@@ -225,6 +226,19 @@ def test_a_rotated_secret_key_still_replays_from_the_fallbacks(client, auth, set
     first = create(client, keyed(auth))
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-secret-key-" + "x" * 50
+
+    retry = create(client, keyed(auth))
+
+    assert_replay_of(first, retry)
+
+
+def test_a_response_stored_before_the_module_moved_still_replays(client, auth):
+    # Replays stored by the release where the store was identifications/idempotency.py were encrypted with a key
+    # derived from that name; the store now lives in identifications/services/ and must still read them.
+    first = create(client, keyed(auth))
+    record = IdempotencyRecord.objects.get()
+    plain = fernet_for("identifications.idempotency", "response-body").decrypt(record.response_body.encode())
+    assert plain == first.content
 
     retry = create(client, keyed(auth))
 
