@@ -18,6 +18,7 @@ class Check(enum.StrEnum):
     DOCUMENT_NOT_EXPIRED = "document_not_expired"
     MRZ_VALID = "mrz_valid"
     EVIDENCE_PRESENT = "evidence_present"
+    MRZ_READ_FROM_EVIDENCE = "mrz_read_from_evidence"
 
 
 # Checks that tie the document to the declared identity weigh most; evidence presence alone proves little.
@@ -30,11 +31,11 @@ DEFAULT_WEIGHTS: dict[Check, int] = {
     Check.DOCUMENT_NOT_EXPIRED: 15,
     Check.MRZ_VALID: 20,
     Check.EVIDENCE_PRESENT: 5,
+    # The only check that does not take the app's word for what the document says.
+    Check.MRZ_READ_FROM_EVIDENCE: 25,
 }
 
-# Document type codes with a known control-character rule (the codes of the app's DocumentType rows).
-NIF = "NIF"
-NIE = "NIE"
+# The passport's DocumentType code: its numbers carry no control character.
 PASSPORT = "PASSPORT"
 
 
@@ -53,6 +54,8 @@ class Outcome:
 
     score: int
     checks: list[CheckResult]
+    # The MRZ lines INTERNAL read off the evidence image, when it read any (personal data: redaction erases it).
+    evidence_mrz: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Declared:
     country: str | None
     name: str | None
     last_name: str | None
+    # The document type's python-stdnum module ("es.dni", scoring.national_numbers); None when it has none.
+    number_validator: str | None = None
 
 
 @dataclass(frozen=True)
