@@ -22,17 +22,18 @@ class Check(enum.StrEnum):
 
 
 # Checks that tie the document to the declared identity weigh most; evidence presence alone proves little.
+# They sum to 100, so a score is the sum of the weights that passed. The MRZ read off the image weighs most: it is
+# the only check that does not take the holder's app at its word.
 DEFAULT_WEIGHTS: dict[Check, int] = {
     Check.DOCUMENT_CONTROL_CHARACTER: 10,
-    Check.DOCUMENT_NUMBER_MATCH: 20,
+    Check.DOCUMENT_NUMBER_MATCH: 15,
     Check.DOCUMENT_TYPE_MATCH: 5,
     Check.COUNTRY_MATCH: 5,
-    Check.NAME_MATCH: 20,
-    Check.DOCUMENT_NOT_EXPIRED: 15,
-    Check.MRZ_VALID: 20,
+    Check.NAME_MATCH: 15,
+    Check.DOCUMENT_NOT_EXPIRED: 10,
+    Check.MRZ_VALID: 15,
     Check.EVIDENCE_PRESENT: 5,
-    # The only check that does not take the app's word for what the document says.
-    Check.MRZ_READ_FROM_EVIDENCE: 25,
+    Check.MRZ_READ_FROM_EVIDENCE: 20,
 }
 
 # The passport's DocumentType code: its numbers carry no control character.

@@ -203,6 +203,17 @@ def _evidence_disagreements(inputs: _Inputs, mrz: MRZ, read_lines: Sequence[str]
     return disagreements
 
 
+# The reason's prefix when cross-checks fail; the names listed after it are field names, never values.
+EVIDENCE_DISAGREES_ON = "the MRZ read off the evidence image disagrees on: "
+
+
+def evidence_disagreements(reason: str) -> list[str]:
+    """The failed cross-checks a ``mrz_read_from_evidence`` reason lists (empty for any other reason)."""
+    if not reason.startswith(EVIDENCE_DISAGREES_ON):
+        return []
+    return [name for name in reason[len(EVIDENCE_DISAGREES_ON) :].split(", ") if name]
+
+
 def _mrz_read_from_evidence(inputs: _Inputs) -> Outcome:
     if not inputs.evidence_present:
         return False, "no evidence was supplied"
@@ -218,7 +229,7 @@ def _mrz_read_from_evidence(inputs: _Inputs) -> Outcome:
         return False, "the check digits of the MRZ read off the evidence image fail"
     disagreements = _evidence_disagreements(inputs, mrz, reading.lines)
     if disagreements:
-        return False, f"the MRZ read off the evidence image disagrees on: {', '.join(disagreements)}"
+        return False, EVIDENCE_DISAGREES_ON + ", ".join(disagreements)
     return True, "the MRZ read off the evidence image is valid and agrees with the declared identity"
 
 

@@ -6,6 +6,7 @@ for personal identity numbers are offered, and only those whose compact form sur
 normalisation (identifications.documents): Finland's HETU is left out because its hyphen is a century sign.
 """
 
+import contextlib
 import datetime
 import importlib
 from types import ModuleType
@@ -51,10 +52,9 @@ def normalise_number(value: str, validator: str | None) -> str:
     """The stored form: the validator's compact form (which drops its own separators, such as Belgium's dots or
     the Czech slash) put through the service's normalisation (no spaces or hyphens, upper case)."""
     if validator:
-        try:
+        # On failure, the house normalisation alone: the number is then checked and refused as it is.
+        with contextlib.suppress(UnknownValidator, ValidationError):
             value = validator_module(validator).compact(value)
-        except (UnknownValidator, ValidationError):
-            pass  # The house normalisation alone; the number is then checked and refused as it is.
     return normalise_document_number(value)
 
 
@@ -66,7 +66,7 @@ def birth_date(number: str, validator: str | None) -> datetime.date | None:
 
 
 def sex(number: str, validator: str | None) -> str | None:
-    """"M" or "F" when the number encodes the holder's sex and is valid; None otherwise."""
+    """ "M" or "F" when the number encodes the holder's sex and is valid; None otherwise."""
     module = _valid_module(number, validator)
     value = _safely(getattr(module, "get_gender", None), number)
     return value if value in ("M", "F") else None

@@ -62,8 +62,9 @@ class StrictChoiceField(serializers.ChoiceField):
 @extend_schema_serializer(component_name="IdentityDocument")
 class IdentityDocumentInput(StrictSerializer):
     document_number = StrictCharField(
-        max_length=40, help_text="Spaces and hyphens (and a national number's own separators, such as dots) are removed and letters "
-        "upper-cased before validation."
+        max_length=40,
+        help_text="Spaces and hyphens (and a national number's own separators, such as dots) are removed and letters "
+        "upper-cased before validation.",
     )
     document_type = ChoiceOfField(
         allowed=lambda: sorted(reference.active_document_types()),

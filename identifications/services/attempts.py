@@ -140,7 +140,9 @@ def declared(identification: Identification) -> Declared:
         country=str(identification.document_country or "") or None,
         name=identification.name,
         last_name=identification.last_name,
-        number_validator=(identification.document_type.number_validator or None) if identification.document_type_id else None,
+        number_validator=(identification.document_type.number_validator or None)
+        if identification.document_type_id
+        else None,
     )
 
 
