@@ -22,7 +22,10 @@ def test_document_types_are_listed(client, superuser):
     response = client.get(reverse("admin:identifications_documenttype_changelist"))
 
     assert response.status_code == 200
-    assert [row.code for row in response.context["cl"].result_list] == ["NIE", "NIF", "PASSPORT"]
+    rows = response.context["cl"].result_list
+    assert [row.code for row in rows if row.active] == ["NIE", "NIF", "PASSPORT"]
+    # One inactive type per other national identity number, for staff to activate.
+    assert len([row for row in rows if not row.active]) == 16
 
 
 def test_adding_a_document_type_makes_it_an_allowed_api_value_at_once(client, superuser):
