@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.admin import log_in
 from tests.api.validation_helpers import MRZ
-from tests.factories import IdentificationFactory, ScoringAttemptFactory
+from tests.factories import ScoringAttemptFactory
 
 VIEW = "identifications.view_identification"
 REVEAL = "identifications.view_document_number"

@@ -12,10 +12,10 @@ from identifications.models import Identification, IdentificationEvent
 from scoring.models import ScoringAttempt
 from tests.api.helpers import create_url, error_fields, errors, post_json
 from tests.api.validation_helpers import (
-    MRZ,
     DECLARED,
     DEVICE,
     MATCHING_METADATA,
+    MRZ,
     image_base64,
     retrieve_url,
     validate_url,

@@ -86,7 +86,7 @@ def test_the_app_need_not_send_an_mrz_or_any_metadata():
 
 
 def test_an_mrz_sent_by_the_app_is_compared_after_normalising():
-    sent = tuple(f"  {line.lower()} " for line in SPANISH) + ("",)
+    sent = (*(f"  {line.lower()} " for line in SPANISH), "")
     assert read_check(metadata=dataclasses.replace(METADATA, mrz=sent)).passed
 
 
