@@ -157,3 +157,26 @@ def test_the_audit_trail_is_listed_read_only(client):
     assert client.get(reverse("admin:identifications_identificationevent_add")).status_code == 403
     event.refresh_from_db()
     assert event.reason == "Asked by phone"
+
+
+def test_staff_see_and_change_a_document_types_number_validator(client, superuser):
+    nif = DocumentType.objects.get(code="NIF")
+    page = client.get(reverse("admin:identifications_documenttype_change", args=[nif.pk])).content.decode()
+    assert '<select name="number_validator"' in page
+    assert '<option value="es.dni" selected>Spain: DNI (es.dni)</option>' in page
+
+    response = client.post(
+        reverse("admin:identifications_documenttype_change", args=[nif.pk]),
+        {
+            "label": nif.label,
+            "number_pattern": nif.number_pattern,
+            "number_validator": "",
+            "country": "ES",
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert DocumentType.objects.get(code="NIF").number_validator == ""
+    listing = client.get(reverse("admin:identifications_documenttype_changelist") + "?number_validator=pl.pesel")
+    assert [row.code for row in listing.context["cl"].result_list] == ["PL_PESEL"]
