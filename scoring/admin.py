@@ -16,6 +16,7 @@ CHECK_LABELS = {
     Check.DOCUMENT_NOT_EXPIRED: _("Document not expired"),
     Check.MRZ_VALID: _("Mrz valid"),
     Check.EVIDENCE_PRESENT: _("Evidence present"),
+    Check.MRZ_READ_FROM_EVIDENCE: _("MRZ read from the evidence image"),
 }
 # A check added to scoring.checks without a label here is still offered, named after its value.
 CHECK_CHOICES = [(check.value, CHECK_LABELS.get(check, check.value.replace("_", " ").capitalize())) for check in Check]
@@ -39,7 +40,14 @@ class ConfigurationForm(forms.ModelForm):
 
     class Meta:
         model = Configuration
-        fields = ("name", "description", "minimum_score", "maximum_attempts", "required_checks")
+        fields = (
+            "name",
+            "description",
+            "minimum_score",
+            "maximum_attempts",
+            "required_checks",
+            "evidence_must_be_read",
+        )
 
     def clean_required_checks(self):
         # Stored in the checks' own order, so the same choice always saves the same JSON.
@@ -50,12 +58,27 @@ class ConfigurationForm(forms.ModelForm):
 @admin.register(Configuration)
 class ConfigurationAdmin(admin.ModelAdmin):
     form = ConfigurationForm
-    list_display = ("name", "description", "minimum_score", "maximum_attempts", "required_checks_display")
+    list_display = (
+        "name",
+        "description",
+        "minimum_score",
+        "maximum_attempts",
+        "required_checks_display",
+        "evidence_must_be_read",
+    )
     search_fields = ("name",)
     readonly_fields = ("created_at", "updated_at")
 
     def get_fieldsets(self, request, obj=None):
-        fields = ("name", "description", "minimum_score", "maximum_attempts", "required_checks", *self.readonly_fields)
+        fields = (
+            "name",
+            "description",
+            "minimum_score",
+            "maximum_attempts",
+            "required_checks",
+            "evidence_must_be_read",
+            *self.readonly_fields,
+        )
         # On the change page the name is read-only, and a read-only field shows no form help text: say it above.
         return [(None, {"fields": fields, "description": NAME_HELP if obj is not None else None})]
 

@@ -18,23 +18,25 @@ class Check(enum.StrEnum):
     DOCUMENT_NOT_EXPIRED = "document_not_expired"
     MRZ_VALID = "mrz_valid"
     EVIDENCE_PRESENT = "evidence_present"
+    MRZ_READ_FROM_EVIDENCE = "mrz_read_from_evidence"
 
 
 # Checks that tie the document to the declared identity weigh most; evidence presence alone proves little.
+# They sum to 100, so a score is the sum of the weights that passed. The MRZ read off the image weighs most: it is
+# the only check that does not take the holder's app at its word.
 DEFAULT_WEIGHTS: dict[Check, int] = {
     Check.DOCUMENT_CONTROL_CHARACTER: 10,
-    Check.DOCUMENT_NUMBER_MATCH: 20,
+    Check.DOCUMENT_NUMBER_MATCH: 15,
     Check.DOCUMENT_TYPE_MATCH: 5,
     Check.COUNTRY_MATCH: 5,
-    Check.NAME_MATCH: 20,
-    Check.DOCUMENT_NOT_EXPIRED: 15,
-    Check.MRZ_VALID: 20,
+    Check.NAME_MATCH: 15,
+    Check.DOCUMENT_NOT_EXPIRED: 10,
+    Check.MRZ_VALID: 15,
     Check.EVIDENCE_PRESENT: 5,
+    Check.MRZ_READ_FROM_EVIDENCE: 20,
 }
 
-# Document type codes with a known control-character rule (the codes of the app's DocumentType rows).
-NIF = "NIF"
-NIE = "NIE"
+# The passport's DocumentType code: its numbers carry no control character.
 PASSPORT = "PASSPORT"
 
 
@@ -53,6 +55,8 @@ class Outcome:
 
     score: int
     checks: list[CheckResult]
+    # The MRZ lines INTERNAL read off the evidence image, when it read any (personal data: redaction erases it).
+    evidence_mrz: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Declared:
     country: str | None
     name: str | None
     last_name: str | None
+    # The document type's python-stdnum module ("es.dni", scoring.national_numbers); None when it has none.
+    number_validator: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from scoring.checks import Check
+from scoring.checks import Check, Outcome
 
 
 class Provider(models.TextChoices):
@@ -48,6 +48,11 @@ class Configuration(models.Model):
         validators=[validate_check_names],
         help_text=_("Checks that must pass whatever the score."),
     )
+    evidence_must_be_read = models.BooleanField(
+        _("evidence must be read"),
+        default=False,
+        help_text=_("When evidence is presented, the MRZ read from it must pass."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -66,6 +71,16 @@ class Configuration(models.Model):
 
     def __str__(self):
         return self.name
+
+    def passes(self, outcome: Outcome, *, evidence_presented: bool) -> bool:
+        """Whether an attempt's outcome earns this assurance level: the minimum score and every required check,
+        plus the reading of the evidence when some was presented and this level says it must be read (an image
+        the holder chose to send must be their document, whatever else scored well)."""
+        required = set(self.required_checks)
+        if evidence_presented and self.evidence_must_be_read:
+            required.add(Check.MRZ_READ_FROM_EVIDENCE.value)
+        passed_checks = {check.name for check in outcome.checks if check.passed}
+        return outcome.score >= self.minimum_score and required <= passed_checks
 
 
 def evidence_path(attempt, filename):
@@ -91,6 +106,12 @@ class ScoringAttempt(models.Model):
     checks = models.JSONField(_("checks"), default=list, help_text=_("[{name, passed, weight, reason}]"))
     evidence_metadata = models.JSONField(
         _("evidence metadata"), default=dict, blank=True, help_text=_("What was read off the document.")
+    )
+    evidence_mrz = models.JSONField(
+        _("MRZ read from the evidence"),
+        null=True,
+        blank=True,
+        help_text=_("The lines of the machine-readable zone INTERNAL scoring read off the evidence image."),
     )
     # Stored through Django's storage API, never in the database.
     evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)

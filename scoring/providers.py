@@ -2,13 +2,17 @@
 
 import base64
 import datetime
+import logging
 from dataclasses import asdict, dataclass
 
 from scoring.checks import Declared, EvidenceMetadata, Outcome
 from scoring.external import ScoringProviderUnavailable, score_externally
 from scoring.internal import run_internal_checks, score
 from scoring.models import Provider
+from scoring.mrz_reader import MrzReading, read_mrz
 from scoring.secrets import scoring_signing_secret
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,13 +30,25 @@ class Attempt:
 
 class InternalProvider:
     def score(self, attempt: Attempt) -> Outcome:
+        reading = read_evidence(attempt.evidence) if attempt.evidence is not None else None
         results = run_internal_checks(
             declared=attempt.declared,
             metadata=attempt.metadata,
             evidence_present=attempt.evidence is not None,
             today=attempt.today,
+            evidence_reading=reading,
         )
-        return Outcome(score=score(results), checks=results)
+        return Outcome(score=score(results), checks=results, evidence_mrz=reading.lines if reading else None)
+
+
+def read_evidence(image: bytes) -> MrzReading:
+    """The MRZ read off the image. Whatever the holder uploads, a reader that fails on it costs the attempt its
+    check, never the request: the failure is logged (ids only, no image) and the image counts as unread."""
+    try:
+        return read_mrz(image)
+    except Exception:
+        logger.exception("the MRZ reader failed on an evidence image")
+        return MrzReading(None, "the image could not be read")
 
 
 class ExternalProvider:

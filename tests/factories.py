@@ -10,7 +10,7 @@ from django.utils import timezone
 from identifications.models import DocumentType, Identification, IdentificationEvent, Organization
 from identifications.services.organizations import api_key_issue
 from scoring.models import Configuration, Provider, ScoringAttempt
-from tests.api.validation_helpers import MATCHING_METADATA
+from tests.api.validation_helpers import MATCHING_METADATA, MRZ
 
 Status = Identification.Status
 
@@ -127,6 +127,7 @@ class ScoringAttemptFactory(factory.django.DjangoModelFactory):
     passed = False
     checks = factory.LazyFunction(lambda: copy.deepcopy(ATTEMPT_CHECKS))
     evidence_metadata = factory.LazyFunction(lambda: copy.deepcopy(PERSONAL_METADATA))
+    evidence_mrz = factory.LazyFunction(lambda: list(MRZ))
     installation_id = "install-1"
     fingerprint = "fp-abc"
     user_agent = "IdentityApp/2.1 (Android 14)"

@@ -17,10 +17,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from identifications.admin.display import conceal_in_json
+from identifications.admin.display import conceal_in_json, mask_mrz
 from identifications.admin.export import has_reveal_permission
 from identifications.admin.read_only import IdentificationChildInline
 from identifications.permissions import CAN_VIEW_EVIDENCE
+from scoring.checks import Check
+from scoring.internal import evidence_disagreements
 from scoring.models import ScoringAttempt
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,18 @@ EVIDENCE_CONTENT_TYPES = frozenset({"image/png", "image/jpeg"})
 EVIDENCE_URL_NAME = "identifications_identification_attempt_evidence"
 # One line per check, readable without colour: "✘ name_matches failed, weight 20: <reason>".
 CHECK_ROW = '<span class="attempt-check check-{}" style="display:block">{} <strong>{}</strong> {}{}</span>'
+MRZ_ROW = '<span class="mrz-{}" style="display:block">{}: <code style="white-space:pre">{}</code></span>'
+# The cross-checks mrz_read_from_evidence names in its reason (scoring.internal), as staff read them.
+CROSS_CHECK_LABELS = {
+    "MRZ sent by the app": _("MRZ sent by the app"),
+    "document number": _("document number"),
+    "name": _("name"),
+    "birth date": _("birth date"),
+    "expiry date": _("expiry date"),
+    "issuing country": _("issuing country or nationality"),
+    "birth date in the national number": _("birth date in the national number"),
+    "sex in the national number": _("sex in the national number"),
+}
 
 
 def evidence_url(attempt) -> str:
@@ -45,7 +59,7 @@ class ScoringAttemptInline(IdentificationChildInline):
     see it, a link to the evidence image."""
 
     model = ScoringAttempt
-    fields = ("number", "created_at", "provider", "score", "passed", "checks_display", "device_display")
+    fields = ("number", "created_at", "provider", "score", "passed", "checks_display", "mrz_display", "device_display")
     readonly_fields = fields
     show_change_link = False
     verbose_name = _("scoring attempt")
@@ -79,6 +93,32 @@ class ScoringAttemptInline(IdentificationChildInline):
                 CHECK_ROW,
                 (_check_row(check) for check in checks),
             ),
+        )
+
+    @admin.display(description=_("MRZ"))
+    def mrz_display(self, attempt):
+        """The MRZ read off the image beside the one the app sent, masked without the document-number permission,
+        and the cross-checks of the read one that failed."""
+        read = attempt.evidence_mrz or None
+        sent = (attempt.evidence_metadata or {}).get("mrz") if isinstance(attempt.evidence_metadata, dict) else None
+        if not read and not sent:
+            return "-"
+        # The inline's queryset annotates the number exactly when the viewer may not see it (get_queryset).
+        masked = hasattr(attempt, "concealed_document_number")
+        rows = (
+            ("read", gettext("Read from the image"), _mrz_text(read, masked) or gettext("nothing was read")),
+            ("sent", gettext("Sent by the app"), _mrz_text(sent, masked) or gettext("none")),
+        )
+        failed = _failed_cross_checks(attempt.checks)
+        return format_html(
+            '<span class="attempt-mrz">{}{}</span>',
+            format_html_join("", MRZ_ROW, rows),
+            format_html(
+                '<span class="mrz-cross-checks" style="display:block">{}</span>',
+                gettext("Failed cross-checks: %(names)s") % {"names": ", ".join(failed)},
+            )
+            if failed
+            else "",
         )
 
     @admin.display(description=_("device"))
@@ -123,6 +163,20 @@ def _check_row(check: dict) -> tuple:
         outcome % {"weight": check.get("weight", "-")},
         f": {reason}" if reason else "",
     )
+
+
+def _mrz_text(lines, masked: bool) -> str:
+    if not isinstance(lines, list) or not lines:
+        return ""
+    return "\n".join(mask_mrz(lines) if masked else (str(line) for line in lines))
+
+
+def _failed_cross_checks(checks) -> list[str]:
+    for check in checks or []:
+        if isinstance(check, dict) and check.get("name") == Check.MRZ_READ_FROM_EVIDENCE and not check.get("passed"):
+            names = evidence_disagreements(str(check.get("reason") or ""))
+            return [str(CROSS_CHECK_LABELS.get(name, name)) for name in names]
+    return []
 
 
 def evidence_view(model_admin, request, object_id, attempt_uuid):

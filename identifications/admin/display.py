@@ -35,6 +35,22 @@ def mask_document_number(number: str | None) -> str:
     return "*" * hidden + number[hidden:]
 
 
+# An MRZ starts with the document code and the issuing state: what kind of document it is, nobody's data.
+MRZ_VISIBLE_PREFIX = 5
+
+
+def mask_mrz(lines) -> list[str]:
+    """MRZ lines with every letter and digit hidden but the document code and issuing state, fillers kept: staff
+    without the document-number permission see the shape of what was read (and whether it was read), not the
+    person's number, names or dates."""
+    masked = []
+    for index, line in enumerate(lines):
+        line = str(line)
+        visible = MRZ_VISIBLE_PREFIX if index == 0 else 0
+        masked.append(line[:visible] + re.sub(r"[^<]", "*", line[visible:]))
+    return masked
+
+
 def parse_uuid(text: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(text.strip())

@@ -7,10 +7,10 @@ from identifications.models import DocumentType
 
 @admin.register(DocumentType)
 class DocumentTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "label", "number_pattern", "country", "active")
-    list_filter = ("active", "country")
+    list_display = ("code", "label", "number_pattern", "number_validator", "country", "active")
+    list_filter = ("active", "number_validator", "country")
     search_fields = ("code", "label")
-    fields = ("code", "label", "number_pattern", "country", "active", "created_at", "updated_at")
+    fields = ("code", "label", "number_pattern", "number_validator", "country", "active", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
 
     def get_readonly_fields(self, request, obj=None):

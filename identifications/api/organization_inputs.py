@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from identifications.api.http.fields import CountryCodeField, DurationField, StrictCharField, StrictSerializer
-from identifications.documents import normalise_document_number
 from identifications.models import Identification, IdentificationEvent
 from identifications.selectors import reference
 from scoring.models import Provider
@@ -63,7 +62,9 @@ class StrictChoiceField(serializers.ChoiceField):
 @extend_schema_serializer(component_name="IdentityDocument")
 class IdentityDocumentInput(StrictSerializer):
     document_number = StrictCharField(
-        max_length=40, help_text="Spaces and hyphens are removed and letters upper-cased before validation."
+        max_length=40,
+        help_text="Spaces and hyphens (and a national number's own separators, such as dots) are removed and letters "
+        "upper-cased before validation.",
     )
     document_type = ChoiceOfField(
         allowed=lambda: sorted(reference.active_document_types()),
@@ -77,7 +78,7 @@ class IdentityDocumentInput(StrictSerializer):
 
     def validate(self, attrs):
         document_type = reference.active_document_types()[attrs["document_type"]]
-        number = normalise_document_number(attrs["document_number"])
+        number = document_type.normalise_number(attrs["document_number"])
         if not document_type.number_matches(number):
             raise serializers.ValidationError(
                 {

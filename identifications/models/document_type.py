@@ -9,6 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from scoring.national_numbers import NUMBER_VALIDATORS, normalise_number
+
 # Identification.document_number's max_length: a pattern must not accept a number the column cannot hold.
 MAX_DOCUMENT_NUMBER_LENGTH = 20
 _REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, getattr(_constants, "POSSESSIVE_REPEAT", None))
@@ -64,6 +66,30 @@ def validate_regex(value):
         )
 
 
+# The admin's labels for scoring.national_numbers' validators (a test keeps both lists in step).
+NUMBER_VALIDATOR_LABELS = {
+    "es.dni": _("Spain: DNI (es.dni)"),
+    "es.nie": _("Spain: NIE (es.nie)"),
+    "pt.cc": _("Portugal: Cartão de Cidadão (pt.cc)"),
+    "it.codicefiscale": _("Italy: codice fiscale (it.codicefiscale)"),
+    "be.nn": _("Belgium: national number (be.nn)"),
+    "nl.bsn": _("Netherlands: BSN (nl.bsn)"),
+    "pl.pesel": _("Poland: PESEL (pl.pesel)"),
+    "se.personnummer": _("Sweden: personnummer (se.personnummer)"),
+    "no.fodselsnummer": _("Norway: fødselsnummer (no.fodselsnummer)"),
+    "dk.cpr": _("Denmark: CPR (dk.cpr)"),
+    "ee.ik": _("Estonia: isikukood (ee.ik)"),
+    "lt.asmens": _("Lithuania: asmens kodas (lt.asmens)"),
+    "ro.cnp": _("Romania: CNP (ro.cnp)"),
+    "bg.egn": _("Bulgaria: EGN (bg.egn)"),
+    "cz.rc": _("Czechia: rodné číslo (cz.rc)"),
+    "sk.rc": _("Slovakia: rodné číslo (sk.rc)"),
+    "si.emso": _("Slovenia: EMŠO (si.emso)"),
+    "hr.oib": _("Croatia: OIB (hr.oib)"),
+}
+NUMBER_VALIDATOR_CHOICES = [(name, NUMBER_VALIDATOR_LABELS.get(name, name)) for name in NUMBER_VALIDATORS]
+
+
 class DocumentType(models.Model):
     """A kind of identity document accepted by the API (NIF, NIE, PASSPORT, ...).
 
@@ -85,6 +111,17 @@ class DocumentType(models.Model):
         blank=True,
         help_text=_("Issuing country when the document is national; empty when any country issues it."),
     )
+    number_validator = models.CharField(
+        _("number validator"),
+        max_length=30,
+        blank=True,
+        choices=NUMBER_VALIDATOR_CHOICES,
+        help_text=_(
+            "The national identity number rule (python-stdnum) whose control character the document_control_character "
+            "check verifies, and whose birth date and sex are compared with the MRZ; empty when numbers of this type "
+            "carry no control character (passports)."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -96,6 +133,11 @@ class DocumentType(models.Model):
 
     def __str__(self):
         return self.code
+
+    def normalise_number(self, value: str) -> str:
+        """How a number of this type is stored: the validator's compact form (Belgium's dots and the Czech slash go
+        too), without spaces or hyphens, upper case."""
+        return normalise_number(value, self.number_validator or None)
 
     def number_matches(self, number: str) -> bool:
         return re.fullmatch(self.number_pattern, number) is not None

@@ -10,8 +10,9 @@ from django.core.cache import cache
 from identifications.models import DocumentType
 from scoring.models import Configuration
 
-DOCUMENT_TYPES_KEY = "reference:document-types:v1"
-CONFIGURATIONS_KEY = "reference:configurations:v1"
+# Versioned: rows pickled by an older release (without a newer field) are never read by a newer one.
+DOCUMENT_TYPES_KEY = "reference:document-types:v2"
+CONFIGURATIONS_KEY = "reference:configurations:v2"
 DEFAULT_CONFIGURATION_NAME = "MEDIUM"
 
 

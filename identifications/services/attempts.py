@@ -73,6 +73,7 @@ def identification_validate(
         score=outcome.score,
         checks=[check_as_dict(check) for check in outcome.checks],
         evidence_metadata=metadata_as_dict(metadata),
+        evidence_mrz=list(outcome.evidence_mrz) if outcome.evidence_mrz else None,
         installation_id=device.installation_id,
         fingerprint=device.fingerprint,
         user_agent=device.user_agent,
@@ -107,7 +108,7 @@ def _record(identification, attempt, outcome: Outcome, evidence, *, actor, now):
         if not locked.is_open_at(now):
             return None
         number = locked.attempts_used + 1
-        passed = outcome_passes(outcome, configuration)
+        passed = configuration.passes(outcome, evidence_presented=evidence is not None)
         attempt.number = number
         attempt.passed = passed
         if evidence:
@@ -132,12 +133,6 @@ def _record(identification, attempt, outcome: Outcome, evidence, *, actor, now):
     return status
 
 
-def outcome_passes(outcome: Outcome, configuration) -> bool:
-    passed_checks = {check.name for check in outcome.checks if check.passed}
-    required = set(configuration.required_checks)
-    return outcome.score >= configuration.minimum_score and required <= passed_checks
-
-
 def declared(identification: Identification) -> Declared:
     return Declared(
         document_number=identification.document_number,
@@ -145,6 +140,9 @@ def declared(identification: Identification) -> Declared:
         country=str(identification.document_country or "") or None,
         name=identification.name,
         last_name=identification.last_name,
+        number_validator=(identification.document_type.number_validator or None)
+        if identification.document_type_id
+        else None,
     )
 
 

@@ -4,7 +4,8 @@ Redaction keeps the identification as an audit record: its organization, status,
 timestamps, configuration, attempts' scores and checks (whose reasons never quote the person's data) and every
 event stay (with the reasons callers or staff gave for closing replaced, as free text that may quote the person).
 What could identify the person goes: names, document number, the close reason, the holder's client secret, what
-was read off the document, device and location of each attempt, and the evidence images.
+was read off the document (by the app, and the MRZ INTERNAL read off the image), device and location of each
+attempt, and the evidence images.
 
 The redaction is recorded as an IdentificationEvent whose `from_status` equals its `to_status`: the one event that
 is not a transition, so the audit trail says who erased the data, when and why, next to who closed it.
@@ -99,6 +100,7 @@ def _redact_attempts(identification_id) -> list[str]:
     if names:
         attempts.update(
             evidence_metadata={},
+            evidence_mrz=None,
             evidence="",
             evidence_content_type="",
             installation_id="",

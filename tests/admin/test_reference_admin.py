@@ -22,7 +22,10 @@ def test_document_types_are_listed(client, superuser):
     response = client.get(reverse("admin:identifications_documenttype_changelist"))
 
     assert response.status_code == 200
-    assert [row.code for row in response.context["cl"].result_list] == ["NIE", "NIF", "PASSPORT"]
+    rows = response.context["cl"].result_list
+    assert [row.code for row in rows if row.active] == ["NIE", "NIF", "PASSPORT"]
+    # One inactive type per other national identity number, for staff to activate.
+    assert len([row for row in rows if not row.active]) == 16
 
 
 def test_adding_a_document_type_makes_it_an_allowed_api_value_at_once(client, superuser):
@@ -154,3 +157,26 @@ def test_the_audit_trail_is_listed_read_only(client):
     assert client.get(reverse("admin:identifications_identificationevent_add")).status_code == 403
     event.refresh_from_db()
     assert event.reason == "Asked by phone"
+
+
+def test_staff_see_and_change_a_document_types_number_validator(client, superuser):
+    nif = DocumentType.objects.get(code="NIF")
+    page = client.get(reverse("admin:identifications_documenttype_change", args=[nif.pk])).content.decode()
+    assert '<select name="number_validator"' in page
+    assert '<option value="es.dni" selected>Spain: DNI (es.dni)</option>' in page
+
+    response = client.post(
+        reverse("admin:identifications_documenttype_change", args=[nif.pk]),
+        {
+            "label": nif.label,
+            "number_pattern": nif.number_pattern,
+            "number_validator": "",
+            "country": "ES",
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert DocumentType.objects.get(code="NIF").number_validator == ""
+    listing = client.get(reverse("admin:identifications_documenttype_changelist") + "?number_validator=pl.pesel")
+    assert [row.code for row in listing.context["cl"].result_list] == ["PL_PESEL"]

@@ -59,7 +59,7 @@ def retrieve(client, identification_id, headers):
         return client.get(retrieve_url(identification_id), headers=headers)
 
 
-def test_matching_document_is_verified_with_every_check_passed(client, opened):
+def test_matching_document_is_verified_with_every_check_passed(client, opened, reader_reads_the_card):
     identification_id, secret = opened
 
     response = validate(
@@ -144,7 +144,7 @@ def test_seed_example_fails_the_control_letter_and_is_rejected_after_the_last_at
     assert ScoringAttempt.objects.filter(identification_id=identification_id).count() == 5
 
 
-def test_metadata_may_be_a_json_string(client, opened):
+def test_metadata_may_be_a_json_string(client, opened, reader_reads_the_card):
     identification_id, secret = opened
 
     response = validate(

@@ -28,7 +28,9 @@ def noise_png_base64(side: int) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def test_a_keyed_validate_body_larger_than_djangos_in_memory_limit_is_parsed(client, auth, settings, tmp_path):
+def test_a_keyed_validate_body_larger_than_djangos_in_memory_limit_is_parsed(
+    client, auth, settings, tmp_path, reader_reads_the_card
+):
     settings.MEDIA_ROOT = tmp_path
     opened = post_json(client, create_url(), DECLARED, auth).json()
     holder = {"Authorization": f"Bearer {opened['client_secret']}", **DEVICE, "Idempotency-Key": "big-1"}

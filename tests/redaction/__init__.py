@@ -8,6 +8,7 @@ from tests.factories import ATTEMPT_CHECKS
 def assert_attempt_redacted(attempt: ScoringAttempt) -> None:
     attempt.refresh_from_db()
     assert attempt.evidence_metadata == {}
+    assert attempt.evidence_mrz is None
     assert attempt.evidence.name == ""
     assert attempt.evidence_content_type == ""
     assert (attempt.installation_id, attempt.fingerprint, attempt.user_agent) == ("", "", "")

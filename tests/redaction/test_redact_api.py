@@ -11,7 +11,15 @@ from django.core.files.storage import default_storage
 from identifications.models import Identification, IdentificationEvent
 from scoring.models import ScoringAttempt
 from tests.api.helpers import create_url, error_fields, errors, post_json
-from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, image_base64, retrieve_url, validate_url
+from tests.api.validation_helpers import (
+    DECLARED,
+    DEVICE,
+    MATCHING_METADATA,
+    MRZ,
+    image_base64,
+    retrieve_url,
+    validate_url,
+)
 from tests.factories import IdentificationFactory, OrganizationFactory, issue_key
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -26,7 +34,7 @@ def redact_url(identification_id, org="acme"):
 
 
 @pytest.fixture
-def verified(client, auth):
+def verified(client, auth, reader_reads_the_card):
     """Created and validated with evidence through the API, as a person would: (id, client_secret)."""
     with time_machine.travel(NOW, tick=False):
         body = post_json(client, create_url(), DECLARED, auth).json()
@@ -53,6 +61,7 @@ def test_redact_is_204_and_erases_the_person(client, auth, api_key, verified, dj
     attempt = ScoringAttempt.objects.get(identification_id=identification_id)
     evidence_name = attempt.evidence.name
     assert default_storage.exists(evidence_name)
+    assert attempt.evidence_mrz == MRZ
 
     with django_capture_on_commit_callbacks(execute=True):
         response = redact(client, identification_id, auth, {"reason": "Erasure request, ticket 42."})
@@ -63,6 +72,7 @@ def test_redact_is_204_and_erases_the_person(client, auth, api_key, verified, dj
     assert (row.name, row.last_name, row.document_number, row.client_secret_hash) == (None, None, None, None)
     assert (row.status, row.redacted_at) == (Status.VERIFIED, LATER)
     attempt.refresh_from_db()
+    assert attempt.evidence_mrz is None
     assert (attempt.evidence_metadata, attempt.evidence.name, attempt.installation_id, attempt.ip_address) == (
         {},
         "",

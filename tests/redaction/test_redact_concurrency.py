@@ -23,7 +23,7 @@ LOCK_WAIT_TIMEOUT_SECONDS = 10
 # These tests commit; serialized_rollback (as in the other racing tests) starts each from the migrated database's
 # rows (document types, configurations), which the previous transactional test's flush removed.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_redact_racing_validate_leaves_no_personal_data_and_no_file(on_postgres, media_root):
+def test_redact_racing_validate_leaves_no_personal_data_and_no_file(on_postgres, media_root, reader_reads_the_card):
     organization = OrganizationFactory(slug="acme")
     _, raw_key = issue_key(organization)
     auth = {"Authorization": f"Bearer {raw_key}"}
@@ -48,7 +48,7 @@ def test_redact_racing_validate_leaves_no_personal_data_and_no_file(on_postgres,
         assert (row.name, row.last_name, row.document_number, row.redacted_at is not None) == (None, None, None, True)
         attempts = ScoringAttempt.objects.filter(identification_id=identification_id)
         assert attempts.count() == (1 if validated == 204 else 0)
-        assert all(a.evidence_metadata == {} and a.evidence.name == "" for a in attempts)
+        assert all(a.evidence_metadata == {} and a.evidence_mrz is None and a.evidence.name == "" for a in attempts)
         redaction = IdentificationEvent.objects.get(identification_id=identification_id, reason__startswith="Personal")
         assert redaction.from_status == ("VERIFIED" if validated == 204 else "CLOSED")
 
@@ -57,7 +57,7 @@ def test_redact_racing_validate_leaves_no_personal_data_and_no_file(on_postgres,
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_redaction_waits_for_a_validation_holding_the_row_then_erases_its_attempt(
-    on_postgres, media_root, monkeypatch
+    on_postgres, media_root, monkeypatch, reader_reads_the_card
 ):
     """The other order, forced: validation has locked the row and is writing its evidence when the redaction
     arrives. The redaction must wait, then see the new attempt and its file, and erase both."""
@@ -82,7 +82,12 @@ def test_a_redaction_waits_for_a_validation_holding_the_row_then_erases_its_atte
     assert validation().status_code == 204
     assert redaction().status_code == 204
     [attempt] = ScoringAttempt.objects.filter(identification_id=identification_id)
-    assert (attempt.evidence_metadata, attempt.evidence.name, attempt.fingerprint) == ({}, "", "")
+    assert (attempt.evidence_metadata, attempt.evidence_mrz, attempt.evidence.name, attempt.fingerprint) == (
+        {},
+        None,
+        "",
+        "",
+    )
     redaction_event = IdentificationEvent.objects.get(identification_id=identification_id, reason__startswith="Pers")
     assert redaction_event.from_status == "VERIFIED"
     assert [path for path in media_root.rglob("*") if path.is_file()] == []

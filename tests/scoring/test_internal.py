@@ -9,6 +9,7 @@ import pytest
 from scoring.checks import DEFAULT_WEIGHTS, Check, CheckResult, Declared, EvidenceMetadata
 from scoring.internal import run_internal_checks, score
 from scoring.mrz import check_digit
+from scoring.mrz_reader import MrzReading
 
 # The specimens of test_mrz.py (see there for their sources and the hand-computed Spanish check digits),
 # repeated so this module does not depend on importing another test module.
@@ -35,6 +36,7 @@ DECLARED = Declared(
     country="ES",
     name="José María",
     last_name="García Márquez",
+    number_validator="es.dni",
 )
 METADATA = EvidenceMetadata(
     document_number="12345678Z",
@@ -48,7 +50,12 @@ METADATA = EvidenceMetadata(
 )
 
 
+# What the reader (scoring.mrz_reader) finds on a photo of the declared person's card.
+READING = MrzReading(SPANISH_TD1, None)
+
+
 def _run(declared=DECLARED, metadata=METADATA, evidence_present=True, today=TODAY, **kwargs):
+    kwargs.setdefault("evidence_reading", READING if evidence_present else None)
     return run_internal_checks(
         declared=declared, metadata=metadata, evidence_present=evidence_present, today=today, **kwargs
     )
@@ -75,6 +82,7 @@ def test_check_names_are_stable():
         "document_not_expired",
         "mrz_valid",
         "evidence_present",
+        "mrz_read_from_evidence",
     ]
 
 
@@ -101,25 +109,36 @@ def test_every_check_is_reported_even_with_no_inputs():
 
 
 @pytest.mark.parametrize(
-    ("document_type", "number", "passed", "reason"),
+    ("document_type", "validator", "number", "passed", "reason"),
     [
-        ("NIF", "12345678Z", True, "the control letter matches the number"),
-        ("NIF", "12345678-z", True, "the control letter matches the number"),
-        ("NIF", "12345678A", False, "the control letter does not match the number"),
-        ("NIF", "1234", False, "the number is not in the NIF format"),
-        ("NIE", "X1234567L", True, "the control letter matches the number"),
-        ("NIE", "X1234567A", False, "the control letter does not match the number"),
-        ("NIE", "12345678Z", False, "the number is not in the NIE format"),
-        ("nie", "x1234567l", True, "the control letter matches the number"),
-        ("PASSPORT", "L898902C3", True, "passport numbers carry no control character"),
-        ("DRIVING_LICENCE", "12345678Z", False, "there is no control character rule for this document type"),
-        ("NIF", None, False, "no document number was declared or read off the document"),
+        ("NIF", "es.dni", "12345678Z", True, "the control character matches the number"),
+        ("NIF", "es.dni", "12345678-z", True, "the control character matches the number"),
+        ("NIF", "es.dni", "12345678A", False, "the control character does not match the number"),
+        ("NIF", "es.dni", "1234", False, "the number is not in the NIF format"),
+        ("NIE", "es.nie", "X1234567L", True, "the control character matches the number"),
+        ("NIE", "es.nie", "X1234567A", False, "the control character does not match the number"),
+        ("NIE", "es.nie", "12345678Z", False, "the number is not in the NIE format"),
+        ("nie", "es.nie", "x1234567l", True, "the control character matches the number"),
+        ("PL_PESEL", "pl.pesel", "44051401359", True, "the control character matches the number"),
+        ("PL_PESEL", "pl.pesel", "44051401358", False, "the control character does not match the number"),
+        ("BE_NN", "be.nn", "85.07.30-033.28", True, "the control character matches the number"),
+        ("PASSPORT", None, "L898902C3", True, "passport numbers carry no control character"),
+        ("DRIVING_LICENCE", None, "12345678Z", True, "numbers of this document type carry no control character"),
+        (
+            "DRIVING_LICENCE",
+            "xx.unknown",
+            "12345678Z",
+            False,
+            "there is no control character rule for this document type",
+        ),
+        ("NIF", "es.dni", None, False, "no document number was declared or read off the document"),
     ],
 )
-def test_control_character(document_type, number, passed, reason):
+def test_control_character(document_type, validator, number, passed, reason):
     result = _result(
         Check.DOCUMENT_CONTROL_CHARACTER,
         declared_document_type=document_type,
+        declared_number_validator=validator,
         declared_document_number=number,
         document_number=None,
     )
@@ -319,7 +338,7 @@ def test_score(results, expected):
 
 def test_score_with_default_weights_is_the_sum_of_passed_weights():
     results = _run(evidence_present=False, metadata=dataclasses.replace(METADATA, mrz=None))
-    failed = {Check.EVIDENCE_PRESENT, Check.MRZ_VALID}
+    failed = {Check.EVIDENCE_PRESENT, Check.MRZ_VALID, Check.MRZ_READ_FROM_EVIDENCE}
     assert score(results) == 100 - sum(DEFAULT_WEIGHTS[check] for check in failed)
 
 
