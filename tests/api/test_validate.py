@@ -69,7 +69,7 @@ def test_matching_document_is_verified_with_every_check_passed(client, opened):
     assert response.status_code == 204, response.content
     body = retrieve(client, identification_id, {"Authorization": f"Bearer {secret}"}).json()
     assert body["status"] == "VERIFIED"
-    assert body["attempts"] == {"used": 1, "max": 5}
+    assert body["attempts"] == {"used": 1, "max": 5, "processing": False}
     assert body["result"]["passed"] is True
     assert body["result"]["score"] == 100
     assert all(check["passed"] for check in body["result"]["checks"]), body["result"]["checks"]
@@ -128,14 +128,14 @@ def test_seed_example_fails_the_control_letter_and_is_rejected_after_the_last_at
     for attempt in range(1, 5):
         assert validate(client, identification_id, server_to_server, {"evidence_metadata": metadata}).status_code == 204
         body = retrieve(client, identification_id, auth).json()
-        assert (body["status"], body["attempts"]) == ("PENDING", {"used": attempt, "max": 5})
+        assert (body["status"], body["attempts"]) == ("PENDING", {"used": attempt, "max": 5, "processing": False})
         control = next(c for c in body["result"]["checks"] if c["name"] == "document_control_character")
         assert control["passed"] is False
         assert "12345678A" not in control["reason"]
 
     assert validate(client, identification_id, server_to_server, {"evidence_metadata": metadata}).status_code == 204
     body = retrieve(client, identification_id, auth).json()
-    assert (body["status"], body["attempts"], body["result"]["passed"]) == ("REJECTED", {"used": 5, "max": 5}, False)
+    assert (body["status"], body["attempts"], body["result"]["passed"]) == ("REJECTED", {"used": 5, "max": 5, "processing": False}, False)
     assert IdentificationEvent.objects.filter(identification_id=identification_id, to_status="REJECTED").count() == 1
 
     sixth = validate(client, identification_id, server_to_server, {"evidence_metadata": metadata})
