@@ -165,7 +165,8 @@ def _after_unavailable(attempt: ScoringAttempt, *, lease, reason: str, now) -> N
             next_try_at=retry_at, lease_expires_at=None
         )
         if retried:
-            transaction.on_commit(lambda: attempt_scoring_enqueue(attempt.pk, run_after=retry_at))
+            # Queued in the same transaction, as validate does (the database queue commits it with the retry time).
+            attempt_scoring_enqueue(attempt.pk, run_after=retry_at)
     logger.info("scoring attempt %s: provider unavailable (%s), retry at %s", attempt.pk, reason, retry_at.isoformat())
 
 
