@@ -89,6 +89,7 @@ def test_the_detail_page_shows_each_attempt_with_its_checks_and_device(client):
         passed=True,
         checks=[{"name": "face_match", "passed": True, "weight": 50, "reason": "Same person."}],
         installation_id="inst-second",
+        state=ScoringAttempt.State.PROVIDER_UNAVAILABLE,
         latitude=None,
         longitude=None,
         ip_address=None,
@@ -100,7 +101,8 @@ def test_the_detail_page_shows_each_attempt_with_its_checks_and_device(client):
     html = response.content.decode()
     assert "Scoring attempts" in html
     first, second = rows_of(html.split('id="attempts-group"')[1])
-    assert "62" in first and "Internal checks" in first
+    assert "62" in first and "Internal checks" in first and "Scored" in first
+    assert "Scoring provider unavailable" in second
     assert "✔ <strong>document_number_format</strong> passed, weight 30: The number has the NIF format." in first
     assert "✘ <strong>name_matches</strong> failed, weight 20: The name read does not match the declared." in first
     assert "inst-7f3a" in first and "fp-9c21e" in first and "IdApp/2.3 (Android 14)" in first
