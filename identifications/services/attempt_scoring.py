@@ -189,13 +189,15 @@ def _end_uncounted(attempt: ScoringAttempt, *, lease, state: str, now) -> None:
 
 
 def attempts_sweep(*, now=None, overdue_by: timedelta = timedelta(seconds=30), limit: int = 1000) -> int:
-    """Re-queue attempts still processing whose task was lost: due for a while and not held (a worker killed
-    mid-scoring, whose lease has expired, or a retry whose deferred task vanished). Returns how many it re-queued;
+    """Re-queue attempts still processing whose task was lost: a worker killed mid-scoring (its lease has expired),
+    or a task that never ran (due for a while and never held). Returns how many it re-queued;
     an attempt queued twice is scored once, as the claim lets only one worker hold it."""
     now = now or timezone.now()
     ids = list(
-        ScoringAttempt.objects.filter(state=State.PROCESSING, next_try_at__lte=now - overdue_by)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        ScoringAttempt.objects.filter(state=State.PROCESSING, next_try_at__lte=now)
+        # A worker took it and its lease expired: it died. Never taken: its task may still be waiting in a busy
+        # queue, so only once it is overdue.
+        .filter(Q(lease_expires_at__lte=now) | Q(lease_expires_at__isnull=True, next_try_at__lte=now - overdue_by))
         .order_by("next_try_at")
         .values_list("pk", flat=True)[:limit]
     )
