@@ -157,8 +157,7 @@ class ScoringAttempt(models.Model):
                 condition=models.Q(state__in=AttemptState.values), name="scoring_attempt_state_valid"
             ),
             models.CheckConstraint(
-                condition=~models.Q(state=AttemptState.SCORED)
-                | models.Q(score__isnull=False, passed__isnull=False),
+                condition=~models.Q(state=AttemptState.SCORED) | models.Q(score__isnull=False, passed__isnull=False),
                 name="scoring_attempt_scored_has_score",
             ),
         ]

@@ -19,7 +19,6 @@ from identifications.api.http.base import APIViewSet
 from identifications.api.http.client_secret import ClientSecretAuthentication
 from identifications.api.http.permissions import CredentialMayAccess
 from identifications.api.http.schema import error_responses, string_parameter_schema
-from identifications.api.organization_inputs import ErrorsResponse
 from identifications.api.organization import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
 from identifications.services.attempts import identification_validate
 from identifications.services.lifecycle import identification_expire_if_due
@@ -88,7 +87,7 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
             ),
             **error_responses(400, 401, 404, 405, 413, 415, 500),
             409: OpenApiResponse(
-                response=ErrorsResponse,
+                response=serializers.ErrorsResponse,
                 description="Conflict: the identification is not PENDING (`identification_not_open`), or the "
                 "previous attempt is still being scored (`attempt_in_progress`).",
             ),

@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identifications', '0010_attempt_processing'),
         ('scoring', '0004_translatable_verbose_names'),
     ]
 

@@ -139,7 +139,11 @@ def test_seed_example_fails_the_control_letter_and_is_rejected_after_the_last_at
 
     assert validate(client, identification_id, server_to_server, {"evidence_metadata": metadata}).status_code == 204
     body = retrieve(client, identification_id, auth).json()
-    assert (body["status"], body["attempts"], body["result"]["passed"]) == ("REJECTED", {"used": 5, "max": 5, "processing": False}, False)
+    assert (body["status"], body["attempts"], body["result"]["passed"]) == (
+        "REJECTED",
+        {"used": 5, "max": 5, "processing": False},
+        False,
+    )
     assert IdentificationEvent.objects.filter(identification_id=identification_id, to_status="REJECTED").count() == 1
 
     sixth = validate(client, identification_id, server_to_server, {"evidence_metadata": metadata})

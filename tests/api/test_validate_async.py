@@ -190,9 +190,7 @@ def test_the_last_failed_attempt_rejects(client, opened, queue):
 def test_the_schema_documents_attempt_in_progress_and_no_503(client):
     schema = json.loads(client.get("/v1/schema/?format=json").content)
     (operation,) = [
-        methods["post"]
-        for path, methods in schema["paths"].items()
-        if path.endswith("/validate") and "post" in methods
+        methods["post"] for path, methods in schema["paths"].items() if path.endswith("/validate") and "post" in methods
     ]
     assert "attempt_in_progress" in operation["responses"]["409"]["description"]
     assert "503" not in operation["responses"]

@@ -51,10 +51,15 @@ def provider(organization):
 def validated(client, auth, provider, frozen, queue):
     """An EXTERNAL identification with one attempt stored and queued (not yet run): its id."""
     identification_id = post_json(client, create_url(), EXTERNAL, auth).json()["id"]
-    response = post_json(client, validate_url(identification_id), {"evidence_metadata": MATCHING_METADATA}, {
-        **auth,
-        **DEVICE,
-    })
+    response = post_json(
+        client,
+        validate_url(identification_id),
+        {"evidence_metadata": MATCHING_METADATA},
+        {
+            **auth,
+            **DEVICE,
+        },
+    )
     assert response.status_code == 204
     return identification_id
 

@@ -249,8 +249,10 @@ def test_connection_lost_while_the_worker_scores_loses_nothing(on_postgres, scra
             poll(lambda: api.healthz().status_code == 200, attempts=40, interval=0.25, what="healthz after restore")
             # The sweeper (run directly, once the lease has expired) re-queues it; a worker scores it.
             poll(
-                lambda: manage("sweep", env=scratch.environment()) and api.get(identification_id).json()["status"]
-                == "VERIFIED",
+                lambda: (
+                    manage("sweep", env=scratch.environment())
+                    and api.get(identification_id).json()["status"] == "VERIFIED"
+                ),
                 attempts=60,
                 interval=0.5,
                 what="the attempt scored after the restore",
