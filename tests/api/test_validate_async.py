@@ -196,3 +196,13 @@ def test_the_schema_documents_attempt_in_progress_and_no_503(client):
     assert "503" not in operation["responses"]
     attempts = schema["components"]["schemas"]["AttemptsOutput"]
     assert "processing" in attempts["required"]
+
+
+def test_an_event_written_while_an_attempt_is_processing_says_so(client, auth, opened, queue):
+    identification_id, holder = opened
+    post_json(client, validate_url(identification_id), PASSING_BODY, holder)
+
+    post_json(client, close_url(identification_id), {}, auth)
+
+    closed = Event.objects.get(type="identification.closed")
+    assert closed.payload["data"]["attempts"] == {"used": 0, "max": 5, "processing": True}
