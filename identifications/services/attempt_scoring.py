@@ -68,7 +68,14 @@ def attempt_score(*, attempt_id, now=None) -> bool:
         _end_uncounted(attempt, lease=lease, state=State.PROVIDER_UNAVAILABLE, now=now)
         return True
     try:
-        outcome = provider_for(identification).score(_provider_attempt(attempt, now=now))
+        provider_attempt = _provider_attempt(attempt)
+    except FileNotFoundError:
+        # The evidence left storage since the claim (a redaction closes the identification, then deletes it):
+        # nothing to score; uncounted.
+        _end_uncounted(attempt, lease=lease, state=State.ABANDONED, now=now)
+        return True
+    try:
+        outcome = provider_for(identification).score(provider_attempt)
     except ScoringProviderUnavailable as unavailable:
         _after_unavailable(attempt, lease=lease, reason=str(unavailable), now=timezone.now())
         return True
@@ -76,7 +83,7 @@ def attempt_score(*, attempt_id, now=None) -> bool:
     return True
 
 
-def _provider_attempt(attempt: ScoringAttempt, *, now) -> Attempt:
+def _provider_attempt(attempt: ScoringAttempt) -> Attempt:
     evidence = None
     if attempt.evidence:
         with attempt.evidence.open("rb") as stored:
@@ -88,6 +95,7 @@ def _provider_attempt(attempt: ScoringAttempt, *, now) -> Attempt:
         metadata=metadata_from_dict(attempt.evidence_metadata),
         evidence=evidence,
         evidence_content_type=attempt.evidence_content_type,
+        # Judged as of when it was presented (a document expiring while the attempt waited still counted).
         today=attempt.created_at.date(),
     )
 

@@ -206,3 +206,16 @@ def test_an_event_written_while_an_attempt_is_processing_says_so(client, auth, o
 
     closed = Event.objects.get(type="identification.closed")
     assert closed.payload["data"]["attempts"] == {"used": 0, "max": 5, "processing": True}
+
+
+def test_evidence_gone_before_the_worker_reads_it_abandons_the_attempt(client, opened, queue):
+    identification_id, holder = opened
+    post_json(client, validate_url(identification_id), PASSING_BODY, holder)
+    attempt = ScoringAttempt.objects.get()
+    attempt.evidence.storage.delete(attempt.evidence.name)
+
+    assert run_queued(queue) == [True]
+
+    assert ScoringAttempt.objects.get().state == State.ABANDONED
+    body = get(client, identification_id, holder)
+    assert (body["status"], body["attempts"]) == ("PENDING", {"used": 0, "max": 5, "processing": False})
