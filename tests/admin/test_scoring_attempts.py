@@ -77,6 +77,19 @@ def rows_of(html: str) -> list[str]:
 
 
 @pytest.mark.django_db
+def test_an_attempt_being_scored_shows_as_processing_without_a_score(client):
+    log_in(client, "viewer", VIEW)
+    identification = IdentificationFactory(attempts_used=0, attempt_processing=True)
+    make_attempt(identification, state=ScoringAttempt.State.PROCESSING, score=None, passed=None, checks=[])
+
+    html = client.get(detail_url(identification)).content.decode()
+
+    assert re.search(r"Attempt processing:.*?icon-yes", html, re.S)
+    (row,) = rows_of(html.split('id="attempts-group"')[1])
+    assert "Processing" in row
+
+
+@pytest.mark.django_db
 def test_the_detail_page_shows_each_attempt_with_its_checks_and_device(client):
     log_in(client, "viewer", VIEW)
     identification = IdentificationFactory(attempts_used=2)
