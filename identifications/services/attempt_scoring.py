@@ -41,6 +41,9 @@ State = ScoringAttempt.State
 RETRY_DELAYS = [timedelta(seconds=s) for s in (5, 30, 120, 300)]
 # Spread retries by up to 10% so that the attempts of one outage don't all come back in the same second.
 JITTER = 0.1
+# A worker whose clock runs a little behind the web server's still takes an attempt that was just validated (rather
+# than leaving it to the sweeper); a retry taken this much early is harmless.
+CLOCK_TOLERANCE = timedelta(seconds=1)
 
 
 def attempt_score(*, attempt_id, now=None) -> bool:
@@ -49,7 +52,7 @@ def attempt_score(*, attempt_id, now=None) -> bool:
     now = now or timezone.now()
     lease = now + timedelta(seconds=settings.SCORING_ATTEMPT_LEASE_SECONDS)
     claimed = (
-        ScoringAttempt.objects.filter(pk=attempt_id, state=State.PROCESSING, next_try_at__lte=now)
+        ScoringAttempt.objects.filter(pk=attempt_id, state=State.PROCESSING, next_try_at__lte=now + CLOCK_TOLERANCE)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
         .update(lease_expires_at=lease, tries=F("tries") + 1)
     )

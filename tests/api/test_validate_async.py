@@ -219,3 +219,15 @@ def test_evidence_gone_before_the_worker_reads_it_abandons_the_attempt(client, o
     assert ScoringAttempt.objects.get().state == State.ABANDONED
     body = get(client, identification_id, holder)
     assert (body["status"], body["attempts"]) == ("PENDING", {"used": 0, "max": 5, "processing": False})
+
+
+def test_a_worker_whose_clock_is_slightly_behind_still_scores_a_fresh_attempt(client, opened, queue):
+    from identifications.services.attempt_scoring import attempt_score
+
+    identification_id, holder = opened
+    post_json(client, validate_url(identification_id), PASSING_BODY, holder)
+    queue.clear()
+
+    assert attempt_score(attempt_id=ScoringAttempt.objects.get().pk, now=NOW - timedelta(milliseconds=500))
+
+    assert get(client, identification_id, holder)["status"] == "VERIFIED"
