@@ -21,10 +21,10 @@ install: $(STAMP)
 run: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
-	@# One background worker and the delivery sweeper run beside the server and stop with it (Ctrl-C included).
+	@# One background worker (scoring, webhooks) and the sweeper run beside the server and stop with it (Ctrl-C included).
 	@trap 'kill $$worker $$sweeper 2>/dev/null; wait $$worker $$sweeper 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	DEBUG=true $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
-	DEBUG=true $(BIN)/python manage.py sweep_webhook_deliveries --every 30 >/dev/null & sweeper=$$!; \
+	DEBUG=true $(BIN)/python manage.py sweep --every 30 >/dev/null & sweeper=$$!; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite: SQLite by default; PostgreSQL when DATABASE_URL points at one.

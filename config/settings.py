@@ -213,8 +213,14 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 # bomb. 40 megapixels passes any phone camera's photo (a 48 MP sensor saves 12 MP by default).
 EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
 API_MAX_VALIDATE_BODY_BYTES = env.int("API_MAX_VALIDATE_BODY_BYTES", default=EVIDENCE_MAX_BYTES * 4 // 3 + 64 * 1024)
-# EXTERNAL scoring: how long the organization's service may take before the attempt is refused with a 503.
+# EXTERNAL scoring: how long the organization's service may take (per try, on the worker) before the try fails.
 EXTERNAL_SCORING_TIMEOUT_SECONDS = env.float("EXTERNAL_SCORING_TIMEOUT_SECONDS", default=5.0)
+# A provider failing every try this long after validate ends the attempt as scoring_provider_unavailable (not
+# counted; the holder may validate again). The worker retries after about 5 s, 30 s, 2 min, then every 5 min.
+SCORING_PROVIDER_GIVE_UP_AFTER_SECONDS = env.int("SCORING_PROVIDER_GIVE_UP_AFTER_SECONDS", default=15 * 60)
+# A worker holds an attempt this long while scoring it; past it (the worker died) the sweeper hands it to another.
+# Longer than one try can take (twice EXTERNAL_SCORING_TIMEOUT_SECONDS, or reading the image).
+SCORING_ATTEMPT_LEASE_SECONDS = env.int("SCORING_ATTEMPT_LEASE_SECONDS", default=60)
 # Outbound calls to staff-chosen URLs (EXTERNAL scoring, webhooks) go only to https and public addresses; true lifts
 # both rules, for development and tests with receivers on this machine (identifications/outbound.py).
 WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", False)

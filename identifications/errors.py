@@ -68,3 +68,15 @@ class WebhookEndpointNotFound(DomainError):
 
     def __init__(self):
         super().__init__(gettext("No webhook endpoint with this id exists in this organization."))
+
+
+class AttemptInProgress(DomainError):
+    """Validate while the previous attempt is still being scored: one attempt at a time."""
+
+    status_code = 409
+    code = "attempt_in_progress"
+
+    def __init__(self):
+        super().__init__(
+            gettext("The previous attempt is still being scored; read the identification for its outcome.")
+        )

@@ -3,9 +3,15 @@ so a task that is lost or runs twice is harmless."""
 
 from django_tasks import task
 
+from identifications.services.attempt_scoring import attempt_score
 from identifications.services.webhooks import webhook_delivery_attempt
 
 
 @task()
 def deliver_webhook(delivery_id: int) -> bool:
     return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@task()
+def score_attempt(attempt_id: int) -> bool:
+    return attempt_score(attempt_id=attempt_id)

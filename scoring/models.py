@@ -89,8 +89,26 @@ def evidence_path(attempt, filename):
     return f"evidence/{identification.organization_id}/{identification.pk}/{attempt.uuid}{Path(filename).suffix}"
 
 
+class AttemptState(models.TextChoices):
+    """Where an attempt is: validate stores it PROCESSING, the worker ends it in one of the other states."""
+
+    PROCESSING = "processing", _("Processing")
+    SCORED = "scored", _("Scored")
+    # The EXTERNAL provider stayed down past SCORING_PROVIDER_GIVE_UP_AFTER_SECONDS: not counted.
+    PROVIDER_UNAVAILABLE = "scoring_provider_unavailable", _("Scoring provider unavailable")
+    # The identification was closed or expired before the score was recorded: not counted, no transition.
+    ABANDONED = "abandoned", _("Abandoned (identification no longer pending)")
+
+
+# The states that hold an attempt number: attempt n is taken while it is being scored and once it counted.
+NUMBERED_STATES = (AttemptState.PROCESSING, AttemptState.SCORED)
+
+
 class ScoringAttempt(models.Model):
-    """One validation by the holder: what was presented, from which device, and how it scored."""
+    """One validation by the holder: what was presented, from which device, and (once the worker scored it) how it
+    scored."""
+
+    State = AttemptState
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     identification = models.ForeignKey(
@@ -101,8 +119,10 @@ class ScoringAttempt(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("number"), help_text=_("1 for the first attempt."))
     provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
-    score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(100)])
-    passed = models.BooleanField(_("passed"))
+    state = models.CharField(_("state"), max_length=30, choices=AttemptState.choices, default=AttemptState.PROCESSING)
+    # Null until scored.
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True, validators=[MaxValueValidator(100)])
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
     checks = models.JSONField(_("checks"), default=list, help_text=_("[{name, passed, weight, reason}]"))
     evidence_metadata = models.JSONField(
         _("evidence metadata"), default=dict, blank=True, help_text=_("What was read off the document.")
@@ -123,16 +143,52 @@ class ScoringAttempt(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("ip address"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
+    # Who presented it (the holder, or an API key server to server): the transition its score earns is theirs in
+    # the audit trail, although the worker records it.
+    actor_type = models.CharField(_("actor type"), max_length=10, blank=True)
+    actor = models.CharField(_("actor"), max_length=150, blank=True)
+    # The worker's bookkeeping: when the attempt is due to be (re)scored, how often a worker started scoring it,
+    # and until when the worker that claimed it holds it (past that the sweeper hands it to another worker).
+    next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["identification", "number"]
+        ordering = ["identification", "number", "created_at"]
         verbose_name = _("scoring attempt")
         verbose_name_plural = _("scoring attempts")
         permissions = [("view_evidence", _("Can view the evidence images of scoring attempts"))]
         constraints = [
-            # Two racing validations can never both be attempt n.
-            models.UniqueConstraint(fields=["identification", "number"], name="scoring_attempt_number_unique"),
+            # Two racing validations can never both be attempt n; an uncounted attempt (provider unavailable,
+            # abandoned) gives its number back to the next one.
+            models.UniqueConstraint(
+                fields=["identification", "number"],
+                condition=models.Q(state__in=NUMBERED_STATES),
+                name="scoring_attempt_number_unique",
+            ),
+            # One attempt at a time per identification (validate answers 409 attempt_in_progress before this).
+            models.UniqueConstraint(
+                fields=["identification"],
+                condition=models.Q(state=AttemptState.PROCESSING),
+                name="scoring_attempt_one_processing",
+            ),
             models.CheckConstraint(condition=models.Q(score__lte=100), name="scoring_attempt_score_at_most_100"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=AttemptState.values), name="scoring_attempt_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=AttemptState.SCORED) | models.Q(score__isnull=False, passed__isnull=False),
+                name="scoring_attempt_scored_has_score",
+            ),
+        ]
+        indexes = [
+            # The sweeper: attempts still being scored, by when they were due.
+            models.Index(
+                fields=["next_try_at"],
+                name="scoring_attempt_processing",
+                condition=models.Q(state=AttemptState.PROCESSING),
+            ),
         ]
 
     def __str__(self):

@@ -123,6 +123,7 @@ class ScoringAttemptFactory(factory.django.DjangoModelFactory):
     identification = factory.SubFactory(IdentificationFactory)
     number = 1
     provider = Provider.INTERNAL
+    state = ScoringAttempt.State.SCORED
     score = 80
     passed = False
     checks = factory.LazyFunction(lambda: copy.deepcopy(ATTEMPT_CHECKS))

@@ -8,7 +8,7 @@ The budgets that live next to their endpoint's other tests are not repeated here
   ::test_retrieve_with_a_client_secret_spends_one_statement;
 - list: tests/api/test_list.py::test_page_of_5_and_page_of_100_spend_the_same_statements and
   ::test_following_next_spends_the_same_statements (unfiltered);
-- validate: tests/api/test_validate.py; redact: tests/redaction/test_redact_api.py; idempotency keys:
+- redact: tests/redaction/test_redact_api.py; idempotency keys:
   tests/idempotency/test_idempotency_keys.py;
 - admin changelist, unfiltered:
   tests/admin/test_identification_changelist.py::test_changelist_queries_do_not_grow_with_rows.
@@ -370,3 +370,57 @@ def test_expiry_spends_the_same_statements_per_batch_whatever_the_batch_holds(ca
         # Per batch SELECT the due ids, UPDATE them, INSERT their events, the batch's OUTBOX; a last SELECT finds none.
         batch = ["SELECT", "UPDATE", "INSERT", *OUTBOX]
         assert queries.verbs == [*batch, *batch, "SELECT"]
+
+
+# --- Validate: store and enqueue, then the worker's scoring ------------------------------------------------------
+
+
+@pytest.fixture
+def database_queue(settings):
+    # The production queue (django-tasks-db): its task row is one more INSERT in validate's transaction.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_validate_stores_and_enqueues_in_five_statements(client, auth, database_queue, capture_queries):
+    from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
+
+    body = post_json(client, create_url(), DECLARED, auth).json()
+    headers = {"Authorization": f"Bearer {body['client_secret']}", **DEVICE}
+
+    with capture_queries() as queries:
+        response = post_json(client, validate_url(body["id"]), {"evidence_metadata": MATCHING_METADATA}, headers)
+
+    assert response.status_code == 204
+    # 1. SELECT the identification by its client secret's hash (authentication), joined with what validate needs
+    # 2. SELECT ... FOR UPDATE the identification (attempts take turns; one processing at a time)
+    # 3. INSERT the scoring attempt (processing)
+    # 4. UPDATE the identification: attempt_processing
+    # 5. INSERT the score_attempt task (django-tasks-db), in the same transaction
+    assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"]
+    assert "dbtaskresult" in queries.statements[4]
+
+
+def test_the_worker_scores_a_failed_attempt_in_eight_statements(client, auth, database_queue, capture_queries):
+    from identifications.services.attempt_scoring import attempt_score
+    from scoring.models import ScoringAttempt
+    from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
+
+    body = post_json(client, create_url(), DECLARED, auth).json()
+    headers = {"Authorization": f"Bearer {body['client_secret']}", **DEVICE}
+    post_json(client, validate_url(body["id"]), {"evidence_metadata": MATCHING_METADATA}, headers)
+    attempt = ScoringAttempt.objects.get()
+
+    with capture_queries() as queries:
+        assert attempt_score(attempt_id=attempt.pk)
+
+    # 1. UPDATE the attempt: the claim (processing, due, not held) with its lease
+    # 2. SELECT the attempt joined with its identification, organization, configuration and document type
+    # (INTERNAL scoring: no statement; no evidence to read from storage)
+    # 3. SELECT ... FOR UPDATE the identification
+    # 4. UPDATE the attempt: scored, under the lease
+    # 5. UPDATE the identification: attempts, result, attempt_processing
+    # (no audit event: MATCHING_METADATA without evidence stays PENDING under HIGH)
+    # 6-8. the outbox's identification.attempt_failed: SELECT the identification's public fields and last
+    #    sequence, INSERT the public event, SELECT the organization's enabled webhook endpoints (none here)
+    assert queries.verbs == ["UPDATE", "SELECT", "SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "SELECT"]
+    assert Identification.objects.get().attempts_used == 1

@@ -59,7 +59,17 @@ class ScoringAttemptInline(IdentificationChildInline):
     see it, a link to the evidence image."""
 
     model = ScoringAttempt
-    fields = ("number", "created_at", "provider", "score", "passed", "checks_display", "mrz_display", "device_display")
+    fields = (
+        "number",
+        "created_at",
+        "provider",
+        "state",
+        "score",
+        "passed",
+        "checks_display",
+        "mrz_display",
+        "device_display",
+    )
     readonly_fields = fields
     show_change_link = False
     verbose_name = _("scoring attempt")

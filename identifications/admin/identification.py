@@ -114,7 +114,7 @@ class IdentificationAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, admin.M
     fieldsets = (
         (None, {"fields": ("id", "organization", "status_display", "configuration", "scoring_provider")}),
         (_("Person"), {"fields": ("name", "last_name", "document_type", "document_number", "document_country")}),
-        (_("Scoring"), {"fields": ("attempts_used", "result")}),
+        (_("Scoring"), {"fields": ("attempts_used", "attempt_processing", "result")}),
         (_("Dates"), {"fields": ("created_at", "updated_at", "expires_at", "closed_at", "close_reason")}),
     )
     readonly_fields = (
@@ -129,6 +129,7 @@ class IdentificationAdmin(FilterParametersOnlyMixin, ReadOnlyAdminMixin, admin.M
         "document_number",
         "document_country",
         "attempts_used",
+        "attempt_processing",
         "result",
         "created_at",
         "updated_at",

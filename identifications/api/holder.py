@@ -1,7 +1,6 @@
-"""The holder-side family: retrieve an identification and validate it (one scoring attempt)."""
+"""The holder-side family: retrieve an identification and validate it (one attempt, scored by the worker)."""
 
 from django.conf import settings
-from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -21,10 +20,8 @@ from identifications.api.http.client_secret import ClientSecretAuthentication
 from identifications.api.http.permissions import CredentialMayAccess
 from identifications.api.http.schema import error_responses, string_parameter_schema
 from identifications.api.organization import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
-from identifications.errors import DomainError
 from identifications.services.attempts import identification_validate
 from identifications.services.lifecycle import identification_expire_if_due
-from scoring.external import ScoringProviderUnavailable
 
 TAG = "Identification with identity document"
 IDENTIFICATION_ID = OpenApiParameter(
@@ -41,11 +38,6 @@ DEVICE_HEADER_PARAMETERS = [
     )
     for header in DEVICE_HEADERS
 ]
-
-
-class ScoringUnavailable(DomainError):
-    status_code = 503
-    code = "scoring_provider_unavailable"
 
 
 class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
@@ -89,8 +81,16 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
         parameters=[ORG_ID, IDENTIFICATION_ID, *DEVICE_HEADER_PARAMETERS],
         request=ValidateIdentityDocumentIdentificationRequest,
         responses={
-            204: OpenApiResponse(description="Attempt recorded; read the outcome with get."),
-            **error_responses(400, 401, 404, 405, 409, 413, 415, 500, 503),
+            204: OpenApiResponse(
+                description="Attempt stored and queued for scoring; get shows `attempts.processing` until the "
+                "outcome is recorded."
+            ),
+            **error_responses(400, 401, 404, 405, 413, 415, 500),
+            409: OpenApiResponse(
+                response=serializers.ErrorsResponse,
+                description="Conflict: the identification is not PENDING (`identification_not_open`), or the "
+                "previous attempt is still being scored (`attempt_in_progress`).",
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -99,16 +99,11 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
         device = device_context(request)
         body = ValidateIdentityDocumentIdentificationRequest(data=json_object_body(request))
         body.is_valid(raise_exception=True)
-        try:
-            identification_validate(
-                identification=identification,
-                actor=request.auth.actor,
-                device=device,
-                metadata=body.validated_data["metadata"],
-                evidence=body.validated_data["evidence"],
-            )
-        except ScoringProviderUnavailable as error:
-            raise ScoringUnavailable(
-                gettext("The scoring provider did not answer; the attempt was not counted. Try again shortly.")
-            ) from error
+        identification_validate(
+            identification=identification,
+            actor=request.auth.actor,
+            device=device,
+            metadata=body.validated_data["metadata"],
+            evidence=body.validated_data["evidence"],
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

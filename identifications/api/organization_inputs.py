@@ -222,6 +222,10 @@ class CreateIdentityDocumentIdentificationResponse(IdentificationOutput):
 class AttemptsOutput(serializers.Serializer):
     used = serializers.IntegerField(min_value=0)
     max = serializers.IntegerField(min_value=1)
+    processing = serializers.BooleanField(
+        help_text="An attempt is stored and being scored: status stays PENDING and validate answers 409 "
+        "attempt_in_progress until its outcome is recorded."
+    )
 
 
 class CheckOutput(serializers.Serializer):
@@ -254,7 +258,11 @@ class IdentityDocumentIdentificationResponse(IdentificationOutput):
 
     @extend_schema_field(AttemptsOutput)
     def get_attempts(self, identification):
-        return {"used": identification.attempts_used, "max": identification.configuration.maximum_attempts}
+        return {
+            "used": identification.attempts_used,
+            "max": identification.configuration.maximum_attempts,
+            "processing": identification.attempt_processing,
+        }
 
     @extend_schema_field(ResultOutput(allow_null=True))
     def get_result(self, identification):

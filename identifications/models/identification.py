@@ -128,6 +128,8 @@ class Identification(models.Model):
     )
     # Denormalised from the scoring attempts so that retrieve and list need no join or count.
     attempts_used = models.PositiveSmallIntegerField(_("attempts used"), default=0)
+    # An attempt is stored and waiting for the worker (GET's attempts.processing; validate answers 409 meanwhile).
+    attempt_processing = models.BooleanField(_("attempt processing"), default=False, db_default=False)
     result = models.JSONField(
         _("result"), null=True, blank=True, help_text=_("The latest attempt's score, outcome and checks.")
     )

@@ -2,7 +2,9 @@
 
 - `lifecycle`: where an identification changes state (create, close, expire, score, redact): every transition
   and every audit event goes through it.
-- `attempts`: the holder's validation attempts and the transition their score earns.
+- `attempts`: the holder's validation attempts, stored for the worker (validate answers at once).
+- `attempt_scoring`: the worker's side: score a stored attempt under a lease, retry an unavailable provider, record
+  the transition its score earns; and the sweeper of attempts whose worker died.
 - `redaction`: erasing a person's data, on request or past retention.
 - `organizations`: organizations, their API keys and scoring secrets.
 - `idempotency`: the store behind the `Idempotency-Key` header.

@@ -1,5 +1,7 @@
-"""The holder's validation: one scoring attempt, and the transition it earns (PENDING -> VERIFIED | REJECTED)."""
+"""The holder's validation: one attempt stored for the worker to score (services/attempt_scoring.py scores it and
+records the transition it earns, PENDING -> VERIFIED | REJECTED)."""
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -8,16 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from identifications.actors import Actor
-from identifications.errors import IdentificationNotOpen
+from identifications.errors import AttemptInProgress, IdentificationNotOpen
 from identifications.models import Identification
-from identifications.services.lifecycle import (
-    identification_conclude_attempt,
-    identification_expire_if_due,
-    identification_settled_status,
-)
+from identifications.services.lifecycle import identification_expire_if_due, identification_settled_status
 from scoring.checks import Declared, EvidenceMetadata
 from scoring.models import ScoringAttempt
-from scoring.providers import Attempt, Outcome, provider_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,33 +44,21 @@ def identification_validate(
     metadata: EvidenceMetadata,
     evidence: Evidence | None = None,
     now=None,
-) -> Identification:
-    """Score one attempt and record it. Raises IdentificationNotOpen when the identification is not PENDING, and
-    ScoringProviderUnavailable (nothing recorded, no attempt consumed) when the provider fails."""
+) -> ScoringAttempt:
+    """Store one attempt (evidence included) as PROCESSING and queue its scoring; no scoring happens here, the
+    worker's `score_attempt` task does it (services/attempt_scoring.py). Raises IdentificationNotOpen when the
+    identification is not PENDING and AttemptInProgress while the previous attempt is still being scored."""
     now = now or timezone.now()
     identification_expire_if_due(identification, now=now)
     if not identification.is_open:
         raise IdentificationNotOpen(identification.status)
-
-    # Scored outside any transaction: an external provider may take seconds, and no lock is held meanwhile.
-    outcome = provider_for(identification).score(
-        Attempt(
-            identification_id=str(identification.pk),
-            number=identification.attempts_used + 1,
-            declared=declared(identification),
-            metadata=metadata,
-            evidence=evidence.content if evidence else None,
-            evidence_content_type=evidence.content_type if evidence else "",
-            today=now.date(),
-        )
-    )
+    if identification.attempt_processing:
+        raise AttemptInProgress()
     attempt = ScoringAttempt(
         identification=identification,
         provider=identification.scoring_provider,
-        score=outcome.score,
-        checks=[check_as_dict(check) for check in outcome.checks],
+        state=ScoringAttempt.State.PROCESSING,
         evidence_metadata=metadata_as_dict(metadata),
-        evidence_mrz=list(outcome.evidence_mrz) if outcome.evidence_mrz else None,
         installation_id=device.installation_id,
         fingerprint=device.fingerprint,
         user_agent=device.user_agent,
@@ -82,55 +67,47 @@ def identification_validate(
         ip_address=device.ip_address,
         evidence_content_type=evidence.content_type if evidence else "",
         created_at=now,
+        next_try_at=now,
+        actor_type=actor.type,
+        actor=actor.name,
     )
     try:
-        status = _record(identification, attempt, outcome, evidence, actor=actor, now=now)
+        stored = _store(identification, attempt, evidence, now=now)
     except BaseException:
         # The file went to storage before the transaction failed; don't leave it behind.
         if attempt.evidence.name:
             attempt.evidence.storage.delete(attempt.evidence.name)
         raise
-    if status is None:
-        # Another request ended it (or it expired) while we were scoring.
+    if not stored:
+        # Another request ended it (or it expired) since it was read.
         raise IdentificationNotOpen(identification_settled_status(identification.pk, now=now))
-    return identification
+    logger.info("identification %s attempt %d stored for scoring", identification.pk, attempt.number)
+    return attempt
 
 
-def _record(identification, attempt, outcome: Outcome, evidence, *, actor, now):
-    configuration = identification.configuration
+def _store(identification, attempt: ScoringAttempt, evidence: Evidence | None, *, now) -> bool:
     with transaction.atomic():
-        # The row lock makes concurrent attempts take turns: each sees the count the previous one left.
+        # The row lock makes concurrent validations take turns: the second sees the first one processing.
         locked = (
             Identification.objects.select_for_update()
-            .only("status", "expires_at", "attempts_used")
+            .only("status", "expires_at", "attempts_used", "attempt_processing")
             .get(pk=identification.pk)
         )
         if not locked.is_open_at(now):
-            return None
-        number = locked.attempts_used + 1
-        passed = configuration.passes(outcome, evidence_presented=evidence is not None)
-        attempt.number = number
-        attempt.passed = passed
+            return False
+        if locked.attempt_processing:
+            raise AttemptInProgress()
+        attempt.number = locked.attempts_used + 1
         if evidence:
             attempt.evidence.save(f"evidence{evidence.extension}", ContentFile(evidence.content), save=False)
         attempt.save(force_insert=True)
-        changes = {
-            "attempts_used": number,
-            "result": {"score": outcome.score, "passed": passed, "checks": attempt.checks},
-        }
-        status = identification_conclude_attempt(
-            identification=locked,
-            passed=passed,
-            maximum_attempts=configuration.maximum_attempts,
-            reason=f"Attempt {number} of {configuration.maximum_attempts} scored {outcome.score}.",
-            actor=actor,
-            now=now,
-            changes=changes,
-        )
-        for field, value in {**changes, "status": status, "updated_at": now}.items():
-            setattr(identification, field, value)
-    logger.info("identification %s attempt %d scored %d (%s)", identification.pk, number, outcome.score, status.lower())
-    return status
+        Identification.objects.filter(pk=identification.pk).update(attempt_processing=True, updated_at=now)
+        identification.attempt_processing, identification.updated_at = True, now
+        # In the same transaction: with the database queue (django-tasks-db) the task row commits with the attempt,
+        # so a worker never sees an attempt that may still roll back and an attempt is never stored without its
+        # task. (The tests' immediate backend scores right here, inside this transaction.)
+        attempt_scoring_enqueue(attempt.pk)
+    return True
 
 
 def declared(identification: Identification) -> Declared:
@@ -161,3 +138,31 @@ def metadata_as_dict(metadata: EvidenceMetadata) -> dict:
         "expiry_date": metadata.expiry_date.isoformat() if metadata.expiry_date else None,
         "mrz": list(metadata.mrz) if metadata.mrz else None,
     }
+
+
+def metadata_from_dict(stored: dict) -> EvidenceMetadata:
+    """The stored `evidence_metadata` back as what the providers score (the worker's side of `metadata_as_dict`)."""
+
+    def date(value):
+        return datetime.date.fromisoformat(value) if value else None
+
+    return EvidenceMetadata(
+        document_number=stored.get("document_number"),
+        document_type=stored.get("document_type"),
+        country=stored.get("country"),
+        name=stored.get("name"),
+        last_name=stored.get("last_name"),
+        birth_date=date(stored.get("birth_date")),
+        expiry_date=date(stored.get("expiry_date")),
+        mrz=tuple(stored["mrz"]) if stored.get("mrz") else None,
+    )
+
+
+def attempt_scoring_enqueue(attempt_id: int, *, run_after=None) -> None:
+    from identifications.tasks import score_attempt
+
+    if run_after is None:
+        score_attempt.enqueue(attempt_id)
+    elif score_attempt.get_backend().supports_defer:
+        score_attempt.using(run_after=run_after).enqueue(attempt_id)
+    # A backend that cannot defer (the tests' immediate one) leaves the retry to the sweeper.

@@ -52,7 +52,13 @@ def events_record_many(*, identification_ids, from_status, to_status, now) -> li
     rows = (
         Identification.objects.filter(pk__in=identification_ids)
         .values(
-            "pk", "organization_id", "organization__slug", "status", "attempts_used", "configuration__maximum_attempts"
+            "pk",
+            "organization_id",
+            "organization__slug",
+            "status",
+            "attempts_used",
+            "attempt_processing",
+            "configuration__maximum_attempts",
         )
         .annotate(last_sequence=Subquery(last_sequence[:1]))
     )
@@ -74,7 +80,7 @@ def events_record_many(*, identification_ids, from_status, to_status, now) -> li
                 "attempts": {
                     "used": row["attempts_used"],
                     "max": row["configuration__maximum_attempts"],
-                    "processing": False,
+                    "processing": row["attempt_processing"],
                 },
             },
         )

@@ -77,6 +77,19 @@ def rows_of(html: str) -> list[str]:
 
 
 @pytest.mark.django_db
+def test_an_attempt_being_scored_shows_as_processing_without_a_score(client):
+    log_in(client, "viewer", VIEW)
+    identification = IdentificationFactory(attempts_used=0, attempt_processing=True)
+    make_attempt(identification, state=ScoringAttempt.State.PROCESSING, score=None, passed=None, checks=[])
+
+    html = client.get(detail_url(identification)).content.decode()
+
+    assert re.search(r"Attempt processing:.*?icon-yes", html, re.S)
+    (row,) = rows_of(html.split('id="attempts-group"')[1])
+    assert "Processing" in row
+
+
+@pytest.mark.django_db
 def test_the_detail_page_shows_each_attempt_with_its_checks_and_device(client):
     log_in(client, "viewer", VIEW)
     identification = IdentificationFactory(attempts_used=2)
@@ -89,6 +102,7 @@ def test_the_detail_page_shows_each_attempt_with_its_checks_and_device(client):
         passed=True,
         checks=[{"name": "face_match", "passed": True, "weight": 50, "reason": "Same person."}],
         installation_id="inst-second",
+        state=ScoringAttempt.State.PROVIDER_UNAVAILABLE,
         latitude=None,
         longitude=None,
         ip_address=None,
@@ -100,7 +114,8 @@ def test_the_detail_page_shows_each_attempt_with_its_checks_and_device(client):
     html = response.content.decode()
     assert "Scoring attempts" in html
     first, second = rows_of(html.split('id="attempts-group"')[1])
-    assert "62" in first and "Internal checks" in first
+    assert "62" in first and "Internal checks" in first and "Scored" in first
+    assert "Scoring provider unavailable" in second
     assert "✔ <strong>document_number_format</strong> passed, weight 30: The number has the NIF format." in first
     assert "✘ <strong>name_matches</strong> failed, weight 20: The name read does not match the declared." in first
     assert "inst-7f3a" in first and "fp-9c21e" in first and "IdApp/2.3 (Android 14)" in first

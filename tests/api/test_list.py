@@ -145,7 +145,7 @@ def test_each_row_is_shaped_as_retrieve(client, auth, organization):
         "scoring": {"provider": "INTERNAL"},
         "created_at": "2026-11-25T16:00:00Z",
         "expires_at": "2026-12-02T16:00:00Z",
-        "attempts": {"used": 1, "max": 5},
+        "attempts": {"used": 1, "max": 5, "processing": False},
         "result": {"score": 40, "passed": False, "checks": []},
         "updated_at": "2026-11-25T16:00:00Z",
         "closed_at": None,

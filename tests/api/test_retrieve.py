@@ -70,7 +70,7 @@ def test_fresh_identification_has_the_full_shape(client, auth, created):
         "scoring": {"provider": "INTERNAL"},
         "created_at": "2026-11-25T17:00:00Z",
         "expires_at": "2026-12-02T17:00:00Z",
-        "attempts": {"used": 0, "max": 5},
+        "attempts": {"used": 0, "max": 5, "processing": False},
         "result": None,
         "updated_at": "2026-11-25T17:00:00Z",
         "closed_at": None,
@@ -96,7 +96,7 @@ def test_identification_without_optional_inputs(client, auth):
 
     assert (body["name"], body["last_name"], body["identity_document"]) == (None, None, None)
     assert body["configuration_name"] == "MEDIUM"
-    assert body["attempts"] == {"used": 0, "max": 5}
+    assert body["attempts"] == {"used": 0, "max": 5, "processing": False}
 
 
 def test_result_is_null_before_any_attempt(client, auth, pending):
@@ -104,7 +104,7 @@ def test_result_is_null_before_any_attempt(client, auth, pending):
         body = client.get(retrieve_url(pending.id), headers=auth).json()
 
     assert body["result"] is None
-    assert body["attempts"] == {"used": 0, "max": 5}
+    assert body["attempts"] == {"used": 0, "max": 5, "processing": False}
 
 
 def test_attempts_and_latest_result_are_echoed(client, auth, organization):
@@ -120,7 +120,7 @@ def test_attempts_and_latest_result_are_echoed(client, auth, organization):
         body = client.get(retrieve_url(identification.id), headers=auth).json()
 
     assert body["status"] == "PENDING"
-    assert body["attempts"] == {"used": 2, "max": 5}
+    assert body["attempts"] == {"used": 2, "max": 5, "processing": False}
     assert body["result"] == RESULT
 
 
@@ -132,7 +132,7 @@ def test_attempts_max_is_the_configurations_maximum(client, auth, organization):
     with time_machine.travel(NOW, tick=False):
         body = client.get(retrieve_url(identification.id), headers=auth).json()
 
-    assert body["attempts"] == {"used": 0, "max": 3}
+    assert body["attempts"] == {"used": 0, "max": 3, "processing": False}
 
 
 def test_closed_identification_shows_when_and_why(client, auth, api_key, pending):
@@ -285,7 +285,7 @@ def test_client_secret_reads_its_identification(client, created):
     body = response.json()
     assert body["id"] == created["id"]
     assert body["status"] == "PENDING"
-    assert body["attempts"] == {"used": 0, "max": 5}
+    assert body["attempts"] == {"used": 0, "max": 5, "processing": False}
     assert "client_secret" not in body
 
 

@@ -5,7 +5,6 @@ import threading
 
 import pytest
 
-from identifications.models import Identification
 from scoring.models import ScoringAttempt
 from scoring.secrets import scoring_signing_secret
 from tests.api.helpers import create_url, error_fields, errors, post_json
@@ -64,31 +63,46 @@ def test_a_required_check_the_provider_did_not_pass_fails_the_attempt(client, au
     assert (body["status"], body["result"]["passed"], body["attempts"]["used"]) == ("PENDING", False, 1)
 
 
+def assert_waiting_for_a_retry(client, auth, opened):
+    """The provider failed the worker's first try: the attempt is kept for a retry, uncounted, and the holder sees it
+    processing (and may not validate again meanwhile)."""
+    body = client.get(retrieve_url(opened), headers=auth).json()
+    assert (body["status"], body["attempts"], body["result"]) == (
+        "PENDING",
+        {"used": 0, "max": 5, "processing": True},
+        None,
+    )
+    attempt = ScoringAttempt.objects.get()
+    assert (attempt.state, attempt.tries, attempt.score) == ("processing", 1, None)
+    again = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
+    assert (again.status_code, errors(again)[0]["code"]) == (409, "attempt_in_progress")
+
+
 @pytest.mark.parametrize(
     "scenario",
     [reply(500, {"error": "boom"}), reply(200, {"score": "high"}), reply(200, b"not json")],
     ids=["500", "invalid-reply", "not-json"],
 )
-def test_failing_provider_is_503_and_the_attempt_does_not_count(client, auth, provider, opened, scenario):
+def test_a_failing_provider_is_retried_by_the_worker_and_the_attempt_does_not_count(
+    client, auth, provider, opened, scenario
+):
     provider.answer(scenario)
 
     response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
 
-    assert response.status_code == 503
-    assert errors(response)[0]["code"] == "scoring_provider_unavailable"
-    identification = Identification.objects.get(pk=opened)
-    assert (identification.status, identification.attempts_used) == ("PENDING", 0)
-    assert not ScoringAttempt.objects.exists()
+    assert response.status_code == 204
+    assert len(provider.received) == 1
+    assert_waiting_for_a_retry(client, auth, opened)
 
 
-def test_provider_down_is_503(client, auth, provider, opened, organization):
+def test_a_provider_that_is_down_is_retried_by_the_worker(client, auth, provider, opened, organization):
     organization.scoring_url = closed_port_url()
     organization.save()
 
     response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
 
-    assert response.status_code == 503
-    assert not ScoringAttempt.objects.exists()
+    assert response.status_code == 204
+    assert_waiting_for_a_retry(client, auth, opened)
 
 
 def test_external_needs_a_scoring_url_at_create(client, auth):
@@ -98,7 +112,7 @@ def test_external_needs_a_scoring_url_at_create(client, auth):
     assert ("scoring.provider", "invalid") in error_fields(response)
 
 
-def test_a_provider_drip_feeding_its_headers_is_503_at_the_deadline(client, auth, provider, opened, settings):
+def test_a_provider_drip_feeding_its_headers_is_cut_off_at_the_deadline(client, auth, provider, opened, settings):
     # The headers come in 40 pieces, each well within the 1 s read timeout, and would take 4 s: past the 2 s total
     # deadline (connect + read), when the service must hang up instead of holding the worker.
     settings.EXTERNAL_SCORING_TIMEOUT_SECONDS = 1.0
@@ -127,11 +141,9 @@ def test_a_provider_drip_feeding_its_headers_is_503_at_the_deadline(client, auth
 
     response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
 
-    assert response.status_code == 503
-    assert errors(response)[0]["code"] == "scoring_provider_unavailable"
-    assert Identification.objects.get(pk=opened).attempts_used == 0
-    assert not ScoringAttempt.objects.exists()
-    # The service hung up while the headers were still arriving (a late 503 would have read them all).
+    assert response.status_code == 204
+    assert_waiting_for_a_retry(client, auth, opened)
+    # The worker hung up while the headers were still arriving (a late failure would have read them all).
     assert finished.wait(10)
     assert len(delivered) < len(pieces)
 
@@ -143,7 +155,6 @@ def test_a_stored_http_url_is_refused_at_call_time(client, auth, provider, opene
 
     response = post_json(client, validate_url(opened), {}, {**auth, **DEVICE})
 
-    assert response.status_code == 503
-    assert errors(response)[0]["code"] == "scoring_provider_unavailable"
+    assert response.status_code == 204
     assert provider.received == []
-    assert not ScoringAttempt.objects.exists()
+    assert_waiting_for_a_retry(client, auth, opened)

@@ -106,7 +106,11 @@ def test_get_and_list_show_redacted_at_and_nulls(client, auth, verified):
     assert (after["name"], after["last_name"]) == (None, None)
     assert after["identity_document"] == {"document_number": None, "document_type": "NIF", "country": "ES"}
     # The outcome and its history are not personal.
-    assert (after["status"], after["attempts"], after["result"]["score"]) == ("VERIFIED", {"used": 1, "max": 5}, 100)
+    assert (after["status"], after["attempts"], after["result"]["score"]) == (
+        "VERIFIED",
+        {"used": 1, "max": 5, "processing": False},
+        100,
+    )
     assert after["updated_at"] == before["updated_at"]
 
 

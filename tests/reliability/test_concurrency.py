@@ -1,7 +1,8 @@
 """Races on one identification, on PostgreSQL: real threads, one database session each, released together.
 
 - a close racing the expiry command on an identification at its expiry: one terminal state, one event;
-- concurrent validations: attempts numbered 1..k without gaps, never more than the configuration allows.
+- concurrent validations: attempts numbered 1..k without gaps, never more than the configuration allows (scored at
+  once by the tests' immediate task backend), and, with the scoring still queued, one attempt and 409s.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -118,4 +119,36 @@ def test_concurrent_validations_number_attempts_without_gaps_up_to_the_maximum(
     terminal_events = IdentificationEvent.objects.filter(identification_id=identification_id).exclude(from_status=None)
     assert list(terminal_events.values_list("to_status", flat=True)) == (["REJECTED"] if calls >= maximum else [])
     body = Client().get(retrieve_url(identification_id), headers=bearer).json()
-    assert (body["status"], body["attempts"]) == (expected_status, {"used": recorded, "max": maximum})
+    assert (body["status"], body["attempts"]) == (
+        expected_status,
+        {"used": recorded, "max": maximum, "processing": False},
+    )
+
+
+@TRANSACTIONAL
+def test_concurrent_validations_while_none_is_scored_yet_store_exactly_one_attempt(
+    on_postgres, bearer, settings, tmp_path
+):
+    """With the queue holding the scoring (no worker yet), 16 concurrent validations: exactly one stores its attempt
+    (204), the other 15 meet it processing (409 attempt_in_progress); the row lock decides, no constraint error."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    opened = post_json(Client(), create_url(), SEED_BODY, bearer).json()
+    identification_id = opened["id"]
+    credentials = [bearer, {"Authorization": f"Bearer {opened['client_secret']}"}]
+    calls = 16
+
+    def validate(index):
+        headers = {**credentials[index % 2], **DEVICE}
+        response = post_json(
+            Client(), validate_url(identification_id), {"evidence_metadata": FAILING_METADATA}, headers
+        )
+        return response.status_code, errors(response)[0]["code"] if response.status_code != 204 else None
+
+    outcomes = values(race([lambda index=index: validate(index) for index in range(calls)]))
+
+    assert sorted(outcomes, key=str) == [(204, None)] + [(409, "attempt_in_progress")] * (calls - 1)
+    attempts = ScoringAttempt.objects.filter(identification_id=identification_id)
+    assert list(attempts.values_list("number", "state")) == [(1, ScoringAttempt.State.PROCESSING)]
+    body = Client().get(retrieve_url(identification_id), headers=bearer).json()
+    assert (body["status"], body["attempts"]) == ("PENDING", {"used": 0, "max": 5, "processing": True})

@@ -2,7 +2,8 @@
 
 gunicorn (production settings, config/gunicorn.conf.py) reaches PostgreSQL through a TCP proxy run by the test,
 which cuts the connections (the database went down), stalls them (the host stopped answering) and restores them.
-An unexpected error through the same stack is a 500 ErrorsResponse with the request id and nothing internal.
+An unexpected error through the same stack is a 500 ErrorsResponse with the request id and nothing internal. A
+background worker that loses the database mid-scoring loses no attempt.
 """
 
 import json
@@ -19,9 +20,10 @@ import requests
 
 from scoring.secrets import scoring_signing_secret
 from tests.fake_scoring_provider import running_provider, send
-from tests.reliability.harness import SECRET_KEY, Gunicorn, Tenant, http_session, poll, running_gunicorn
+from tests.reliability.harness import SECRET_KEY, Gunicorn, Tenant, http_session, manage, poll, running_gunicorn
 from tests.reliability.racing import TRANSACTIONAL
 from tests.reliability.tcp_proxy import TCPProxy
+from tests.reliability.test_webhook_workers import WORKER, process
 
 WORKERS = 2
 TIMEOUT = 20  # seconds, any single request
@@ -192,11 +194,10 @@ PASSING = {"score": 91, "checks": [{"name": "document_control_character", "passe
 
 
 @TRANSACTIONAL
-def test_connection_lost_in_the_middle_of_a_request_is_503_and_records_nothing(
-    on_postgres, scratch, tenant, tmp_path, settings
-):
-    """Validate with EXTERNAL scoring holds the request between its first queries (authentication, the
-    identification) and its writes while the provider answers: the proxy cuts the connection right there."""
+def test_connection_lost_while_the_worker_scores_loses_nothing(on_postgres, scratch, tenant, tmp_path, settings):
+    """Validate answers at once and a db_worker (through the same proxy as gunicorn) scores with EXTERNAL; the proxy
+    cuts the database while the worker waits for the provider, so its outcome cannot be written. After the restore
+    the sweeper re-queues the attempt (its lease expired) and it is scored exactly once."""
     with scratch.connect() as db:
         organization_id, version = db.execute(
             "SELECT id, scoring_secret_version FROM identifications_organization WHERE slug = %s", [tenant.slug]
@@ -210,13 +211,12 @@ def test_connection_lost_in_the_middle_of_a_request_is_503_and_records_nothing(
         answer.wait(timeout=TIMEOUT)
         send(handler, 200, json.dumps(PASSING).encode())
 
+    # The provider listens on 127.0.0.1 over http: private URLs allowed, as in development. A 2 s lease: the cut
+    # worker's hold expires soon after the restore.
+    overrides = {"WEBHOOKS_ALLOW_PRIVATE_URLS": "true", "SCORING_ATTEMPT_LEASE_SECONDS": "2"}
     with (
         running_provider(secret=secret) as provider,
-        # The provider listens on 127.0.0.1 over http: private URLs allowed, as in development.
-        serving_through_proxy(scratch, tmp_path / "gunicorn.log", WEBHOOKS_ALLOW_PRIVATE_URLS="true") as (
-            gunicorn,
-            proxy,
-        ),
+        serving_through_proxy(scratch, tmp_path / "gunicorn.log", **overrides) as (gunicorn, proxy),
     ):
         with scratch.connect() as db:
             db.execute(
@@ -226,35 +226,47 @@ def test_connection_lost_in_the_middle_of_a_request_is_503_and_records_nothing(
         provider.answer(hold_then_pass)
         api = Api(gunicorn.url, tenant)
         identification_id = api.create({**CREATE_BODY, "scoring": {"provider": "EXTERNAL"}}).json()["id"]
-        outcome = {}
+        response = api.validate(identification_id, **{"Idempotency-Key": "v-1"})
+        assert response.status_code == 204, response.text
+        assert provider.received == []  # no scoring in the request
+        assert api.get(identification_id).json()["attempts"] == {"used": 0, "max": 5, "processing": True}
 
-        def validate():
-            # With an Idempotency-Key: recording the 503 for the key fails too, and must not turn it into a 500.
-            outcome["response"] = Api(gunicorn.url, tenant).validate(identification_id, **{"Idempotency-Key": "v-1"})
-
-        request = threading.Thread(target=validate)
-        request.start()
-        try:
-            assert scoring_called.wait(timeout=TIMEOUT), "the provider was never called"
-            proxy.cut()
-        finally:
-            answer.set()
-            request.join(timeout=TIMEOUT)
-        assert not request.is_alive()
-        assert_unavailable(outcome["response"])
-
-        proxy.restore()
-        poll(lambda: api.healthz().status_code == 200, attempts=40, interval=0.25, what="healthz after restore")
+        proxied = scratch.environment(DATABASE_URL=scratch.url(host="127.0.0.1", port=proxy.port), **overrides)
+        with process(WORKER, proxied, tmp_path / "worker.log"):
+            try:
+                assert scoring_called.wait(timeout=TIMEOUT), "the provider was never called"
+                proxy.cut()
+            finally:
+                answer.set()
+            # The worker's outcome went nowhere: still processing, not counted.
+            with scratch.connect() as db:
+                assert db.execute(
+                    "SELECT state FROM scoring_scoringattempt a JOIN identifications_identification i "
+                    "ON i.id = a.identification_id WHERE i.id = %s",
+                    [identification_id],
+                ).fetchone() == ("processing",)
+            proxy.restore()
+            poll(lambda: api.healthz().status_code == 200, attempts=40, interval=0.25, what="healthz after restore")
+            # The sweeper (run directly, once the lease has expired) re-queues it; a worker scores it.
+            poll(
+                lambda: (
+                    manage("sweep", env=scratch.environment())
+                    and api.get(identification_id).json()["status"] == "VERIFIED"
+                ),
+                attempts=60,
+                interval=0.5,
+                what="the attempt scored after the restore",
+            )
         body = api.get(identification_id).json()
-        assert (body["status"], body["attempts"]["used"]) == ("PENDING", 0)
-
-        # Retried without the key: a retry with it is refused (409 idempotency_key_in_use) until the claim counts as
-        # abandoned (a minute, twice gunicorn's worker timeout), because the release after the 503 could not reach
-        # the database either.
-        retry = api.validate(identification_id)
-        assert retry.status_code == 204, retry.text
-        assert api.get(identification_id).json()["status"] == "VERIFIED"
+        assert body["attempts"] == {"used": 1, "max": 5, "processing": False}
         assert len(provider.received) == 2
+        with scratch.connect() as db:
+            verified = db.execute(
+                "SELECT count(*) FROM identifications_event WHERE identification_id = %s "
+                "AND type = 'identification.verified'",
+                [identification_id],
+            ).fetchone()
+        assert verified == (1,)
         assert_no_restarts(gunicorn)
 
 

@@ -1,32 +1,8 @@
-import time
+"""The sweeper's former name, kept so that existing cron lines and timers keep working: it is `sweep` (deliveries
+and scoring attempts)."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext, ngettext
-
-from identifications.services.webhooks import webhook_deliveries_sweep
+from identifications.management.commands.sweep import Command as SweepCommand
 
 
-class Command(BaseCommand):
-    help = (
-        "Re-queue webhook deliveries that are overdue and held by no live worker (a worker was killed mid-delivery, "
-        "or a process died between its commit and the enqueue). Run it every minute (cron, a systemd timer) or "
-        "with --every beside the workers; safe to run on many machines at once."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--every", type=float, default=0, help="Keep running, sweeping every this many seconds (default: once)."
-        )
-
-    def handle(self, *args, every, **options):
-        if every < 0:
-            raise CommandError(gettext("--every must not be negative."))
-        while True:
-            queued = webhook_deliveries_sweep()
-            message = ngettext(
-                "Re-queued %(count)d webhook delivery.", "Re-queued %(count)d webhook deliveries.", queued
-            )
-            self.stdout.write(message % {"count": queued})
-            if not every:
-                return
-            time.sleep(every)
+class Command(SweepCommand):
+    help = "Former name of `sweep`, which re-queues lost webhook deliveries and scoring attempts."
