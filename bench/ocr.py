@@ -1,0 +1,72 @@
+"""MRZ reader benchmark: time per image in one worker process, recall, false accepts, resident memory.
+
+    python -m bench.ocr                  # renders the seeded corpus (tests/ocr/corpus.py) and reads every image
+    python -m bench.ocr --verbose        # one line per image
+
+Run it in the background of nothing else if the times matter: one process, one OCR thread (as a worker runs).
+"""
+
+import argparse
+import resource
+import statistics
+import time
+
+from tests.ocr.corpus import build_corpus
+
+
+def _rss_mb() -> float:
+    # Current resident set size from /proc (Linux); ru_maxrss would report the peak instead.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    from scoring.mrz_reader import read_mrz, warm_up
+
+    entries = build_corpus()
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    warm_up()
+    warm_up_s = time.perf_counter() - started
+    rss_warm = _rss_mb()
+
+    times, right, wrong, missed, negatives_accepted = [], 0, 0, 0, 0
+    genuine = [entry for entry in entries if entry.kind in ("genuine", "swapped")]
+    for entry in entries:
+        started = time.perf_counter()
+        reading = read_mrz(entry.image)
+        elapsed = time.perf_counter() - started
+        times.append(elapsed)
+        if entry.mrz is None:
+            negatives_accepted += reading.lines is not None
+            outcome = "ACCEPTED (false)" if reading.lines else "refused"
+        elif reading.lines == entry.mrz:
+            right += 1
+            outcome = "read"
+        elif reading.lines is None:
+            missed += 1
+            outcome = f"missed: {reading.problem}"
+        else:
+            wrong += 1
+            outcome = "WRONG (false accept)"
+        if args.verbose:
+            print(f"{entry.name:32} {elapsed:5.2f}s  {outcome}")
+
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    print(f"images: {len(entries)} ({len(genuine)} documents, {len(entries) - len(genuine)} blank/non-document)")
+    print(f"recall: {right}/{len(genuine)} = {right / len(genuine):.1%}; missed {missed}")
+    print(f"false accepts: {wrong} wrong reads, {negatives_accepted} on blank/non-document images")
+    print(f"seconds per image (one process, one OCR thread): median {statistics.median(times):.2f}, p95 {p95:.2f}")
+    print(f"warm_up: {warm_up_s:.1f} s; RSS {rss_before:.0f} MB before, {rss_warm:.0f} MB after, {_rss_mb():.0f} MB at end")
+
+
+if __name__ == "__main__":
+    main()
