@@ -120,7 +120,8 @@ def _read(photo: np.ndarray) -> MrzReading:
         lines = _reread(photo, lines)
         found = _accept(_windows(lines))
     if found is None and engines.tesseract_available():
-        found = _accept(_tesseract_windows(photo, lines), fillers_misread=True)
+        lines = _with_tesseract(photo, lines)
+        found = _accept(_windows(lines), fillers_misread=True)
     if found is None:
         return MrzReading(lines=None, problem=PROBLEM_UNREADABLE)
     return MrzReading(lines=found, problem=None)
@@ -141,23 +142,16 @@ def _reread(photo: np.ndarray, lines: list[_Line]) -> list[_Line]:
     return [_Line(box=line.box, texts=(*line.texts, normalize(text))) for line, text in zip(lines, texts, strict=True)]
 
 
-def _tesseract_windows(photo: np.ndarray, lines: list[_Line]) -> Iterable[list[tuple[str, ...]]]:
-    """Tesseract's reading of the band holding the MRZ-looking lines."""
+def _with_tesseract(photo: np.ndarray, lines: list[_Line]) -> list[_Line]:
+    """Tesseract's reading of the band holding the MRZ-looking lines, added line by line to rapidocr's readings (so
+    a line one engine gets right can complete the other's)."""
     points = np.concatenate([line.box for line in lines])
-    band = _crop(photo, _min_area_quad(points), grow=0.25)
-    if band.shape[0] < 1 or band.shape[1] < 1:
-        return []
-    # Tesseract likes ~30 px capitals on a clean grey background.
-    per_line = band.shape[0] / max(1, len(lines))
-    scale = min(3.0, max(1.0, 45 / max(1.0, per_line)))
-    gray = np.asarray(Image.fromarray(band[:, :, ::-1]).convert("L"))
-    if scale > 1:
-        gray = np.asarray(
-            Image.fromarray(gray).resize((round(gray.shape[1] * scale), round(gray.shape[0] * scale)), Image.LANCZOS)
-        )
-    texts = [normalize(text) for text in engines.tesseract_lines(gray)]
-    texts = [text for text in texts if _mrz_like(text)]
-    return [[(text,) for text in window] for window in _consecutive(texts)]
+    band = _crop(photo, _min_area_quad(points), grow=0.2)
+    texts = [normalize(text) for text in engines.tesseract_lines(band)]
+    texts = [text for text in texts if len(text) >= 20]
+    if len(texts) != len(lines):
+        return lines
+    return [_Line(box=line.box, texts=(*line.texts, text)) for line, text in zip(lines, texts, strict=True)]
 
 
 def _windows(lines: list[_Line]) -> Iterable[list[tuple[str, ...]]]:
@@ -166,14 +160,11 @@ def _windows(lines: list[_Line]) -> Iterable[list[tuple[str, ...]]]:
         yield [line.texts for line in window]
 
 
-def _consecutive(items: Sequence) -> Iterable[Sequence]:
-    def length(item) -> int:
-        return len(item if isinstance(item, str) else item.texts[0])
-
+def _consecutive(lines: Sequence[_Line]) -> Iterable[Sequence[_Line]]:
     for size, lengths in ((3, _TD1_LENGTHS), (2, _TD3_LENGTHS)):
-        for start in range(len(items) - size + 1):
-            window = items[start : start + size]
-            if all(length(item) in lengths for item in window):
+        for start in range(len(lines) - size + 1):
+            window = lines[start : start + size]
+            if all(len(line.texts[0]) in lengths for line in window):
                 yield window
 
 

@@ -34,7 +34,7 @@ _ALLOWED = {"D": _DIGITS, "C": _DIGITS + "<", "A": _LETTERS + "<", "N": _LETTERS
 _AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 _AS_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
 # In a field that holds both, each look-alike is a real alternative: only a check digit can choose.
-_TWINS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8"}
+_TWINS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8", "2": "Z", "Z": "2"}
 _FILLER_MISREADS = "KEX"
 # Numbers and optional data are written from the left and filled with '<': data after a filler is a misread (a
 # put-back character landing there could pass the composite digit alone). TD1's first optional field is left out:
@@ -89,12 +89,17 @@ def _line_variants(line: str, layout: str, length: int, number: int, fillers_mis
         fixed = _class_fixes(line, layout, fillers_misread)
         if fixed is None:
             return
-        fixed = _names_fillers(fixed, length, number)
-        if fixed is not None and _line_digits_pass(fixed, length, number):
-            yield fixed
+        fixed = _names_fillers(fixed, length, number, fillers_misread)
+        if fixed is None:
             return
-        if fixed is not None:
-            yield from _swaps(fixed, layout, length, number, fillers_misread)
+        if _line_digits_pass(fixed, length, number):
+            yield fixed
+            if fillers_misread:
+                # K/E/X right before a field's fillers may be a filler too: both readings go on, and if both pass
+                # (K weighs like '<'), the read is refused as ambiguous.
+                yield from _swaps(fixed, layout, length, number, fillers_misread, only_fillers=True)
+            return
+        yield from _swaps(fixed, layout, length, number, fillers_misread)
         return
     if not _covered(length, number):
         # A name line has no check digit: a character dropped or added there could be anywhere in the name.
@@ -153,14 +158,16 @@ def _class_fixes(line: str, layout: str, fillers_misread: bool) -> str | None:
     return "".join(chars)
 
 
-def _swaps(line: str, layout: str, length: int, number: int, fillers_misread: bool) -> Iterable[str]:
+def _swaps(
+    line: str, layout: str, length: int, number: int, fillers_misread: bool, *, only_fillers: bool = False
+) -> Iterable[str]:
     """One look-alike swapped in a letters-and-digits field (O/0, I/1, S/5, B/8; and, from an engine that reads
     fillers as K/E/X, one of those right before a field's fillers)."""
     chars = list(line)
     for at, kind in enumerate(layout):
         if kind != "N":
             continue
-        alternatives = _TWINS.get(chars[at], "")
+        alternatives = "" if only_fillers else _TWINS.get(chars[at], "")
         if fillers_misread and chars[at] in _FILLER_MISREADS and _trailing_fillers_start(chars, layout, at) is not None:
             alternatives += "<"
         for alternative in alternatives:
@@ -185,8 +192,10 @@ def _trailing_fillers_start(chars: list[str], layout: str, at: int) -> int | Non
     return first_filler
 
 
-def _names_fillers(line: str, length: int, number: int) -> str | None:
-    """Fillers read as K/E/X in the names field's tail, where only fillers may stand, become fillers again."""
+def _names_fillers(line: str, length: int, number: int, fillers_misread: bool) -> str | None:
+    """Fillers read as K/E/X in the names field's tail, where only fillers may stand, become fillers again. From an
+    engine that reads fillers as K/E/X, a last name part made of those letters only ("MARIA<KEX") is refused: it
+    is more likely fillers than a name."""
     if (length, number) == (30, 2):
         head, names = "", line
     elif (length, number) == (44, 0):
@@ -201,6 +210,9 @@ def _names_fillers(line: str, length: int, number: int) -> str | None:
             if any(c not in "<" + _FILLER_MISREADS for c in tail):
                 return None
             names = names[:tail_start] + "<" * len(tail)
+    parts = [part for part in names.split("<") if part]
+    if fillers_misread and parts and set(parts[-1]) <= set(_FILLER_MISREADS):
+        return None
     return head + names
 
 
