@@ -65,7 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"recall: {right}/{len(genuine)} = {right / len(genuine):.1%}; missed {missed}")
     print(f"false accepts: {wrong} wrong reads, {negatives_accepted} on blank/non-document images")
     print(f"seconds per image (one process, one OCR thread): median {statistics.median(times):.2f}, p95 {p95:.2f}")
-    print(f"warm_up: {warm_up_s:.1f} s; RSS {rss_before:.0f} MB before, {rss_warm:.0f} MB after, {_rss_mb():.0f} MB at end")
+    print(
+        f"warm_up: {warm_up_s:.1f} s; RSS {rss_before:.0f} MB before, {rss_warm:.0f} MB after warm_up, "
+        f"{_rss_mb():.0f} MB after reading the corpus"
+    )
 
 
 if __name__ == "__main__":

@@ -44,19 +44,22 @@ MAX_LINES_READ = 8
 _TD1_LENGTHS = range(29, 32)
 _TD3_LENGTHS = range(43, 46)
 
-# Look-alikes OCR models trained on many scripts return for MRZ characters.
+# Look-alikes that OCR models trained on many scripts return for MRZ characters (named, not pasted, so that the
+# source shows which is which).
+_GREEK = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H", "IOTA": "I", "KAPPA": "K", "MU": "M",
+          "NU": "N", "OMICRON": "O", "RHO": "P", "TAU": "T", "UPSILON": "Y", "CHI": "X"}  # fmt: skip
+_CYRILLIC = {"A": "A", "VE": "B", "IE": "E", "KA": "K", "EM": "M", "EN": "H", "O": "O", "ER": "P", "ES": "C", "TE": "T",
+             "HA": "X", "U": "Y"}  # fmt: skip
 _CONFUSABLES = str.maketrans(
     {
-        "«": "<<",
-        "‹": "<",
-        "〈": "<",
-        "く": "<",
-        "ㄑ": "<",
-        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-        "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
-        "Х": "X", "У": "Y",
-    }  # fmt: skip
+        **{unicodedata.lookup(f"GREEK CAPITAL LETTER {name}"): latin for name, latin in _GREEK.items()},
+        **{unicodedata.lookup(f"CYRILLIC CAPITAL LETTER {name}"): latin for name, latin in _CYRILLIC.items()},
+        "\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}": "<<",
+        "\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK}": "<",
+        "\N{LEFT ANGLE BRACKET}": "<",
+        "\N{HIRAGANA LETTER KU}": "<",
+        "\N{BOPOMOFO LETTER Q}": "<",
+    }
 )
 _MRZ_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 
@@ -181,7 +184,7 @@ def _accept(windows: Iterable[list[tuple[str, ...]]], *, fillers_misread: bool =
 
 def normalize(text: str) -> str:
     """OCR output in the MRZ alphabet: look-alikes mapped, spaces and foreign characters dropped."""
-    text = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES).upper()
+    text = unicodedata.normalize("NFKC", text).upper().translate(_CONFUSABLES)
     return "".join(char for char in text if char in _MRZ_ALPHABET)
 
 

@@ -39,8 +39,9 @@ SAMPLE_MRZ = ("IDESPCAB123456012345678Z<<<<<<", "8503127M3001019ESP<<<<<<<<<<<9"
 
 _GIVEN = ["José María", "Lucía", "Carmen", "Javier", "Ana Belén", "Íñigo", "Marta", "Pedro", "Sofía", "Álvaro",
           "Jean Luc", "Marie", "Hans", "Giulia", "João", "Emma", "Liam", "Noah", "Olivia", "Jan Willem"]  # fmt: skip
-_SURNAMES = ["García", "Márquez", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Núñez", "Ibáñez",
-             "Dubois", "Müller", "Rossi", "Silva", "Smith", "Johnson", "de Vries", "Peña", "Ortega", "Castro"]  # fmt: skip
+_SURNAMES = ["García", "Márquez", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Gómez", "Núñez",
+             "Ibáñez", "Dubois", "Müller", "Rossi", "Silva", "Smith", "Johnson", "de Vries", "Peña", "Ortega",
+             "Castro"]  # fmt: skip
 # Passport countries: (issuing state code as printed in the MRZ, nationality code).
 _PASSPORT_STATES = ["ESP", "FRA", "D<<", "ITA", "PRT", "GBR", "USA", "NLD"]
 
@@ -96,7 +97,9 @@ def mrz_lines(identity: Identity) -> tuple[str, ...]:
     """The ICAO 9303 lines of the identity's document: TD1 for a Spanish DNI, TD3 for a passport."""
     birth, expiry = _yymmdd(identity.birth_date), _yymmdd(identity.expiry_date)
     if identity.document_type == "NIF":
-        line1 = f"IDESP{identity.card_number}{check_digit(identity.card_number)}{identity.document_number}".ljust(30, "<")
+        line1 = f"IDESP{identity.card_number}{check_digit(identity.card_number)}{identity.document_number}".ljust(
+            30, "<"
+        )
         start = f"{birth}{check_digit(birth)}{identity.sex}{expiry}{check_digit(expiry)}ESP".ljust(29, "<")
         composite = line1[5:30] + start[0:7] + start[8:15] + start[18:29]
         return line1, start + check_digit(composite), _names_field(identity, 30)
@@ -179,7 +182,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 @cache
 def _label_font(size: int) -> ImageFont.FreeTypeFont:
-    for candidate in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"):
+    for candidate in (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ):
         if Path(candidate).exists():
             return ImageFont.truetype(candidate, size)
     return _font(size)
@@ -264,13 +270,15 @@ def _capture(document: Image.Image, rng: random.Random, damage: str) -> Image.Im
     # Uneven light: a brightness gradient across the photo, and a soft highlight.
     yy, xx = np.mgrid[0:canvas_h, 0:canvas_w].astype(np.float32)
     direction = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(direction) * xx / canvas_w + np.sin(direction) * yy / canvas_h)
+    ramp = np.cos(direction) * xx / canvas_w + np.sin(direction) * yy / canvas_h
     light = 1.0 - (0.12, 0.22, 0.32)[strength] * (ramp - ramp.min()) / max(1e-6, float(np.ptp(ramp)))
     hx, hy = rng.uniform(0, canvas_w), rng.uniform(0, canvas_h)
     light += 0.12 * np.exp(-(((xx - hx) ** 2 + (yy - hy) ** 2) / (2 * (canvas_w / 4) ** 2)))
     pixels = pixels * light[..., None]
     pixels = np.clip(pixels, 0, 255).astype(np.uint8)
-    photo = Image.fromarray(pixels).filter(ImageFilter.GaussianBlur(rng.uniform(*((0.3, 0.7), (0.7, 1.1), (1.0, 1.5))[strength])))
+    photo = Image.fromarray(pixels).filter(
+        ImageFilter.GaussianBlur(rng.uniform(*((0.3, 0.7), (0.7, 1.1), (1.0, 1.5))[strength]))
+    )
     noisy = np.asarray(photo, dtype=np.float32)
     np_rng = np.random.default_rng(rng.randrange(2**32))
     noisy += np_rng.normal(0, (3, 6, 10)[strength], noisy.shape)
@@ -323,7 +331,9 @@ def _non_document(rng: random.Random, index: int) -> bytes:
     return _jpeg(image.filter(ImageFilter.GaussianBlur(0.6)), 80)
 
 
-def build_corpus(seed: int = SEED, genuine: int = GENUINE_COUNT, negatives: int = NEGATIVES_PER_KIND) -> list[CorpusEntry]:
+def build_corpus(
+    seed: int = SEED, genuine: int = GENUINE_COUNT, negatives: int = NEGATIVES_PER_KIND
+) -> list[CorpusEntry]:
     """The corpus: `genuine` documents (half DNI, half passports, damage levels in turn) and the negatives."""
     rng = random.Random(seed)
     entries = []

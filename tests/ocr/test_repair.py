@@ -73,7 +73,9 @@ def test_a_k_right_before_the_fillers_is_refused_when_the_engine_reads_fillers_a
 def test_two_repairs_that_both_pass_mean_no_read():
     # 5 read at two places of the same check-digit weight: swapping either to S passes the number's check digit
     # and the composite alike, so the read is ambiguous.
-    assert repair(("P<ITAORTEGA<<PEDRO<<<<<<<<<<<<<<<<<<<<<<<<<<", "LZ59752922ITA5801095M3610033<<<<<<<<<<<<<<<0")) is None
+    assert (
+        repair(("P<ITAORTEGA<<PEDRO<<<<<<<<<<<<<<<<<<<<<<<<<<", "LZ59752922ITA5801095M3610033<<<<<<<<<<<<<<<0")) is None
+    )
     # a filler dropped from the TD1 second line's end: a digit put back at the end would pass the composite too,
     # were data after fillers allowed; the one filler read stands
     assert repair((DNI[0], "8503127M3001019ESP<<<<<<<<<<9", DNI[2])) == DNI
