@@ -11,7 +11,7 @@ import resource
 import statistics
 import time
 
-from tests.ocr.corpus import build_corpus
+from tests.ocr.corpus import SEED, SEVERE, build_corpus
 
 
 def _rss_mb() -> float:
@@ -26,11 +26,13 @@ def _rss_mb() -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--severe", action="store_true", help="60 severely damaged documents instead of the corpus")
+    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
 
     from scoring.mrz_reader import read_mrz, warm_up
 
-    entries = build_corpus()
+    entries = build_corpus(args.seed, damage_levels=(SEVERE,)) if args.severe else build_corpus(args.seed)
     rss_before = _rss_mb()
     started = time.perf_counter()
     warm_up()

@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from scoring.ocr import engines
-from scoring.ocr.repair import repair
+from scoring.ocr.repair import names_line, repair
 
 logger = logging.getLogger(__name__)
 
@@ -118,13 +118,13 @@ def _read(photo: np.ndarray) -> MrzReading:
     if not lines:
         return MrzReading(lines=None, problem=PROBLEM_NOT_FOUND)
     lines.sort(key=lambda line: line.centre_y)
-    found = _accept(_windows(lines))
-    if found is None:
-        lines = _reread(photo, lines)
-        found = _accept(_windows(lines))
+    # No check digit covers the names: their line is accepted only when two readings of it agree, so every read
+    # takes a second look, from a taller cut (CTC models drop or merge other characters at another scale).
+    lines = _reread(photo, lines)
+    found = _accept(lines)
     if found is None and engines.tesseract_available():
         lines = _with_tesseract(photo, lines)
-        found = _accept(_windows(lines), fillers_misread=True)
+        found = _accept(lines, fillers_misread=True)
     if found is None:
         return MrzReading(lines=None, problem=PROBLEM_UNREADABLE)
     return MrzReading(lines=found, problem=None)
@@ -141,7 +141,7 @@ def _first_readings(photo: np.ndarray) -> list[_Line]:
 def _reread(photo: np.ndarray, lines: list[_Line]) -> list[_Line]:
     """A second reading of each line from a taller cut: CTC models drop or merge different characters at a
     different scale."""
-    texts = engines.recognize([_crop(photo, line.box, grow=0.35) for line in lines])
+    texts = engines.recognize([_crop(photo, line.box, grow=0.1) for line in lines])
     return [_Line(box=line.box, texts=(*line.texts, normalize(text))) for line, text in zip(lines, texts, strict=True)]
 
 
@@ -157,13 +157,8 @@ def _with_tesseract(photo: np.ndarray, lines: list[_Line]) -> list[_Line]:
     return [_Line(box=line.box, texts=(*line.texts, text)) for line, text in zip(lines, texts, strict=True)]
 
 
-def _windows(lines: list[_Line]) -> Iterable[list[tuple[str, ...]]]:
-    """Runs of 3 TD1-long or 2 TD3-long lines, top to bottom; each line with its readings."""
-    for window in _consecutive(lines):
-        yield [line.texts for line in window]
-
-
-def _consecutive(lines: Sequence[_Line]) -> Iterable[Sequence[_Line]]:
+def _windows(lines: Sequence[_Line]) -> Iterable[Sequence[_Line]]:
+    """Runs of 3 TD1-long or 2 TD3-long lines, top to bottom."""
     for size, lengths in ((3, _TD1_LENGTHS), (2, _TD3_LENGTHS)):
         for start in range(len(lines) - size + 1):
             window = lines[start : start + size]
@@ -171,13 +166,19 @@ def _consecutive(lines: Sequence[_Line]) -> Iterable[Sequence[_Line]]:
                 yield window
 
 
-def _accept(windows: Iterable[list[tuple[str, ...]]], *, fillers_misread: bool = False) -> tuple[str, ...] | None:
-    """The one MRZ the windows' readings repair to; None when none does, or when two readings disagree."""
+def _accept(lines: Sequence[_Line], *, fillers_misread: bool = False) -> tuple[str, ...] | None:
+    """The one MRZ the lines' readings repair to with its names line read alike twice; None when there is none, or
+    when two such MRZs disagree."""
     found = set()
-    for window in windows:
-        for combination in itertools.product(*window):
+    for window in _windows(lines):
+        names_at = 2 if len(window) == 3 else 0
+        for combination in itertools.product(*(line.texts for line in window)):
             repaired = repair(combination, fillers_misread=fillers_misread)
-            if repaired is not None:
+            if repaired is None:
+                continue
+            length = len(repaired[0])
+            readings = [names_line(text, length, fillers_misread=fillers_misread) for text in window[names_at].texts]
+            if readings.count(repaired[names_at]) >= 2:
                 found.add(repaired)
     return found.pop() if len(found) == 1 else None
 

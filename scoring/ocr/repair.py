@@ -75,6 +75,16 @@ def repair(
     return accepted.pop() if len(accepted) == 1 else None
 
 
+def names_line(text: str, length: int, *, fillers_misread: bool = False) -> str | None:
+    """One reading of a names line (TD1's third, TD3's first) after the same fixes `repair` applies: how callers
+    compare independent readings of the one line that no check digit covers."""
+    number = 2 if length == 30 else 0
+    if len(text) != length:
+        return None
+    fixed = _class_fixes(text, _LAYOUTS[length][number], fillers_misread)
+    return None if fixed is None else _names_fillers(fixed, length, number, fillers_misread)
+
+
 def _combinations(per_line: list[set[str]]) -> int:
     total = 1
     for variants in per_line:
