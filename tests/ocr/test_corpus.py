@@ -158,3 +158,20 @@ def test_warm_up_is_idempotent():
 
 def test_the_sample_is_committed():
     assert Path(SAMPLE_PATH).is_file()
+
+
+def test_a_phone_photo_stored_sideways_with_its_exif_orientation_reads():
+    upright = Image.open(io.BytesIO(SAMPLE_PATH.read_bytes()))
+    sideways = upright.rotate(90, expand=True)  # stored turned a quarter left, as a phone held sideways stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90 degrees clockwise to display
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", quality=90, exif=exif.tobytes())
+    assert read_mrz(buffer.getvalue()) == MrzReading(lines=SAMPLE_MRZ, problem=None)
+
+
+def test_look_alikes_from_other_scripts_become_mrz_characters():
+    from scoring.mrz_reader import normalize
+
+    greek_rho, cyrillic_ka = "\N{GREEK CAPITAL LETTER RHO}", "\N{CYRILLIC SMALL LETTER KA}"
+    assert normalize(f"ES{greek_rho}\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK} {cyrillic_ka}x") == "ESP<<KX"
