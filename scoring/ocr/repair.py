@@ -72,7 +72,38 @@ def repair(
     if _combinations(per_line) > 4096:
         return None
     accepted = {combo for combo in itertools.product(*per_line) if _passes(combo, today)}
-    return accepted.pop() if len(accepted) == 1 else None
+    if len(accepted) != 1:
+        return None
+    found = accepted.pop()
+    if _confusion_elsewhere_passes_too(lines, found, today):
+        return None
+    return found
+
+
+def _confusion_elsewhere_passes_too(lines: Sequence[str], found: tuple[str, ...], today: datetime.date | None) -> bool:
+    """A look-alike the engine confused in a letters-only or digits-only field of this read (6 read where the
+    nationality has G) may be confused in a number too, where G and 6 weigh the same mod 10 (as do 0/A, 1/B ...):
+    if swapping it there passes every check as well, the read is ambiguous."""
+    observed = set()
+    for raw, line, layout in zip(lines, found, _LAYOUTS[len(found[0])], strict=True):
+        if len(raw) == len(line):
+            # Fillers read as K/E/X have their own rules (above); letter/digit confusions are what is looked for.
+            observed |= {
+                frozenset((a, b))
+                for a, b, kind in zip(raw, line, layout, strict=True)
+                if a != b and kind != "N" and "<" not in (a, b)
+            }
+    for number, (line, layout) in enumerate(zip(found, _LAYOUTS[len(found[0])], strict=True)):
+        for at, (char, kind) in enumerate(zip(line, layout, strict=True)):
+            if kind != "N":
+                continue
+            for pair in observed:
+                if char in pair:
+                    (other,) = pair - {char}
+                    swapped = (*found[:number], line[:at] + other + line[at + 1 :], *found[number + 1 :])
+                    if _passes(swapped, today):
+                        return True
+    return False
 
 
 def names_line(text: str, length: int, *, fillers_misread: bool = False) -> str | None:
