@@ -5,10 +5,11 @@
     reading.problem  # why nothing was read (None when lines is set); never quotes the document
 
 How: rapidocr finds the text lines on the photo (scaled down), the long lines are cut out of the full-size photo and
-read, and the MRZ-looking ones are repaired conservatively (scoring.ocr.repair) against the check digits. When that
-gives nothing, the same lines are read again from a taller cut, and Tesseract reads the whole MRZ band; a read is
-returned only when every reading that passes agrees. Check digits cover neither the names nor the nationality: the
-caller cross-checks the read against the declared identity.
+read twice (two slightly different cuts), and the MRZ-looking ones are repaired conservatively (scoring.ocr.repair)
+against the check digits. When that gives nothing, Tesseract reads the whole MRZ band as a third opinion. A read is
+returned only when exactly one MRZ passes and its names line (which no check digit covers) was read alike twice.
+Check digits cover neither the names nor the nationality, and some letter/digit pairs (G/6) weigh the same in
+them: the caller must still cross-check the read against the declared identity.
 
 Models load once per process (`warm_up()`); one thread per process (scoring.ocr.engines).
 """
@@ -119,7 +120,7 @@ def _read(photo: np.ndarray) -> MrzReading:
         return MrzReading(lines=None, problem=PROBLEM_NOT_FOUND)
     lines.sort(key=lambda line: line.centre_y)
     # No check digit covers the names: their line is accepted only when two readings of it agree, so every read
-    # takes a second look, from a taller cut (CTC models drop or merge other characters at another scale).
+    # takes a second look (about a tenth of a second for the two or three lines).
     lines = _reread(photo, lines)
     found = _accept(lines)
     if found is None and engines.tesseract_available():
@@ -139,8 +140,8 @@ def _first_readings(photo: np.ndarray) -> list[_Line]:
 
 
 def _reread(photo: np.ndarray, lines: list[_Line]) -> list[_Line]:
-    """A second reading of each line from a taller cut: CTC models drop or merge different characters at a
-    different scale."""
+    """A second reading of each line from a slightly taller cut: CTC models drop or merge different characters
+    when the line sits differently in its image."""
     texts = engines.recognize([_crop(photo, line.box, grow=0.1) for line in lines])
     return [_Line(box=line.box, texts=(*line.texts, normalize(text))) for line, text in zip(lines, texts, strict=True)]
 

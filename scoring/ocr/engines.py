@@ -17,9 +17,11 @@ import numpy as np
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 _THREADS = int(os.environ.get("MRZ_OCR_THREADS", "1"))
-# Detection runs on the photo scaled to this longest side: MRZ characters stay ~8 px tall on a document that fills
-# half the frame, and detection time grows with the area.
-DETECTION_SIDE = 640
+# Detection runs on the photo scaled to this longest side: detection is most of a read's time and grows with the
+# area (640 px cost 0.47 s of CPU per photo, 512 px 0.27 s, same recall on the corpus). MRZ characters stay ~6 px
+# tall when the document fills most of the frame, as identity photos do; the lines are then read from the photo
+# at up to 1600 px.
+DETECTION_SIDE = 512
 _TESSERACT_CONFIG = "--psm 6 -c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 _lock = threading.Lock()
