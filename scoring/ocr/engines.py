@@ -25,6 +25,9 @@ DETECTION_SIDE = 512
 _TESSERACT_CONFIG = "--psm 6 -c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 _lock = threading.Lock()
+# RapidOCR keeps each call's flags (use_det, use_rec) on the instance: two threads calling it at once could run
+# detection with the other's flags. Calls are serialized; a worker process reads one image at a time anyway.
+_call_lock = threading.Lock()
 _engine: Any = None
 
 
@@ -57,8 +60,9 @@ def rapidocr() -> Any:
 
 def detect(image: np.ndarray) -> list[np.ndarray]:
     """Text-line boxes (4 corner points each, float32) on `image`."""
-    # Every flag is passed on every call: RapidOCR keeps the last call's flags on the instance.
-    result = rapidocr()(image, use_det=True, use_cls=False, use_rec=False)
+    engine = rapidocr()
+    with _call_lock:  # every flag on every call, under the lock: RapidOCR keeps the last call's flags
+        result = engine(image, use_det=True, use_cls=False, use_rec=False)
     boxes = getattr(result, "boxes", None)
     return [] if boxes is None else [np.asarray(box, dtype=np.float32) for box in boxes]
 
@@ -68,7 +72,8 @@ def recognize(crops: list[np.ndarray]) -> list[str]:
     engine = rapidocr()
     texts = []
     for crop in crops:
-        result = engine(crop, use_det=False, use_cls=False, use_rec=True)
+        with _call_lock:
+            result = engine(crop, use_det=False, use_cls=False, use_rec=True)
         txts = getattr(result, "txts", None) or ("",)
         texts.append(txts[0])
     return texts
