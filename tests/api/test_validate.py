@@ -26,6 +26,7 @@ from tests.api.validation_helpers import (
     retrieve_url,
     validate_url,
 )
+from tests.rate_limit import rate_limited
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -309,7 +310,9 @@ def test_validate_spends_a_bounded_number_of_queries(client, opened, capture_que
     # (no audit event: MATCHING_METADATA without evidence stays PENDING under HIGH)
     # 5-7. the outbox's identification.attempt_failed: SELECT the identification's public fields and last sequence,
     #    INSERT the public event, SELECT the organization's enabled webhook endpoints (none here)
-    assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE", "SELECT", "INSERT", "SELECT"]
+    assert queries.verbs == rate_limited(
+        ["SELECT", "SELECT", "INSERT", "UPDATE", "SELECT", "INSERT", "SELECT"], after=1
+    )
 
 
 def test_an_empty_body_is_400_and_consumes_no_attempt(client, opened):
