@@ -23,7 +23,7 @@ from identifications.api.http.throttling import RateLimitDatabaseStore, count_re
 from identifications.models import RateLimitCounter
 from tests.api.helpers import create_url
 from tests.rate_limit import is_rate_limit_upsert
-from tests.reliability.racing import race, values
+from tests.reliability.racing import TRANSACTIONAL, race, values
 
 DATABASE_STORE = {
     "BACKEND": "identifications.api.http.throttling.RateLimitDatabaseStore",
@@ -109,7 +109,7 @@ def test_a_counted_request_costs_one_statement_on_the_database_store(client, aut
     assert len(counter) == 1 and is_rate_limit_upsert(counter[0]), counter
 
 
-@pytest.mark.django_db(transaction=True)
+@TRANSACTIONAL
 def test_concurrent_increments_from_separate_connections_are_all_counted(on_postgres):
     key = f"test:{uuid.uuid4()}"
 
@@ -134,7 +134,7 @@ print(json.dumps([store.count(sys.argv[1], timeout=60) for _ in range(int(sys.ar
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@TRANSACTIONAL
 def test_two_processes_counting_together_share_the_limit(on_postgres):
     """Two app servers: separate interpreters, each with its own connection to the test database."""
     key = f"test:{uuid.uuid4()}"
