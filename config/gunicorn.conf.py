@@ -49,6 +49,8 @@ def pre_fork(server, worker):
     from django.db import connections
 
     connections.close_all()
+
+
 # Workers' heartbeat files on tmpfs: a slow or full disk must not get healthy workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

@@ -127,8 +127,8 @@ class Identification(models.Model):
     close_reason = models.CharField(_("close reason"), max_length=500, blank=True)
     # SHA-256 of the holder's client secret, which is shown once in the create response. Unique by a constraint
     # (identification_client_secret_hash_unique), not `unique=True`: on PostgreSQL that adds a second,
-    # varchar_pattern_ops index for LIKE queries that a hash never gets.
-    client_secret_hash = models.CharField(
+    # varchar_pattern_ops index for LIKE queries that a hash never gets. NULL, not "", where there is none: unique.
+    client_secret_hash = models.CharField(  # noqa: DJ001
         _("client secret hash"), max_length=64, null=True, blank=True, editable=False
     )
     # Denormalised from the scoring attempts so that retrieve and list need no join or count.

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
 from django.db import connection
 
-from identifications.api.http.throttling import RateLimitDatabaseStore, count_request
+from identifications.api.http.throttling import RateLimitDatabaseStore, RateLimitRedisCache, count_request
 from identifications.models import RateLimitCounter
 from tests.api.helpers import create_url
 from tests.rate_limit import is_rate_limit_upsert
@@ -53,7 +52,7 @@ def ratelimit_setting(**env) -> dict:
 def test_the_settings_use_the_database_store_unless_redis_is_configured(db):
     assert ratelimit_setting() == DATABASE_STORE
     assert ratelimit_setting(RATELIMIT_CACHE_URL="redis://127.0.0.1:6379/1") == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "identifications.api.http.throttling.RateLimitRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
     }
     assert "ratelimit_counter" in connection.introspection.table_names()  # created by the migration
@@ -171,7 +170,7 @@ def redis_store(settings):
     location = os.environ.get("RATELIMIT_CACHE_URL", "")
     if not location.startswith("redis://"):
         pytest.skip("needs Redis (RATELIMIT_CACHE_URL=redis://...)")
-    return lambda: RedisCache(location, {"KEY_PREFIX": f"test-{uuid.uuid4()}"})
+    return lambda: RateLimitRedisCache(location, {"KEY_PREFIX": f"test-{uuid.uuid4()}"})
 
 
 def test_redis_counts_from_independent_clients_share_one_counter(redis_store):
@@ -179,14 +178,14 @@ def test_redis_counts_from_independent_clients_share_one_counter(redis_store):
     make = redis_store()
     prefix = make.key_prefix
     first, second = (
-        RedisCache(make._servers[0], {"KEY_PREFIX": prefix}),
-        RedisCache(make._servers[0], {"KEY_PREFIX": prefix}),
+        RateLimitRedisCache(make._servers[0], {"KEY_PREFIX": prefix}),
+        RateLimitRedisCache(make._servers[0], {"KEY_PREFIX": prefix}),
     )
 
     assert count_request(first, key, timeout=60) == 1
     assert count_request(second, key, timeout=60) == 2
     assert count_request(first, key, timeout=60) == 3
-    assert 0 < first._cache.get_client(key).ttl(first.make_key(key)) <= 60  # Redis expires the window itself
+    assert 0 < first._counter_client.ttl(first.make_key(key)) <= 60  # Redis expires the window itself
 
 
 def test_redis_counts_from_threads_are_all_counted(redis_store):
@@ -195,7 +194,7 @@ def test_redis_counts_from_threads_are_all_counted(redis_store):
     location, prefix = shared._servers[0], shared.key_prefix
 
     def increment_many():
-        own = RedisCache(location, {"KEY_PREFIX": prefix})
+        own = RateLimitRedisCache(location, {"KEY_PREFIX": prefix})
         return [count_request(own, key, timeout=60) for _ in range(INCREMENTS)]
 
     seen = [value for values_of_thread in values(race([increment_many] * THREADS)) for value in values_of_thread]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from rest_framework.throttling import BaseThrottle
@@ -85,10 +86,10 @@ def usage_count(*, scope: str, now: float | None = None) -> Usage | None:
 
 def count_request(cache: BaseCache, key: str, *, timeout: int) -> int:
     """One more request on `key`'s counter in `cache`, atomically; returns the new count."""
-    if isinstance(cache, RateLimitDatabaseStore):
+    if isinstance(cache, RateLimitDatabaseStore | RateLimitRedisCache):
         return cache.count(key, timeout)
     try:
-        # Redis: most requests find their window's counter, and INCR is atomic.
+        # Any other Django cache (process memory in development): most requests find their window's counter.
         return cache.incr(key)
     except ValueError:
         # The window's first request creates the counter. Of two first requests, `add` lets one create it; the
@@ -109,6 +110,24 @@ class CredentialRateThrottle(BaseThrottle):
 
     def wait(self):
         return self.usage.reset if self.usage else None
+
+
+class RateLimitRedisCache(RedisCache):
+    """Django's RedisCache, counting in one round trip: SET the counter to 0 with its expiry if it does not exist,
+    then INCR it, in one MULTI/EXEC. RedisCache's own `incr` asks EXISTS first (two round trips, and a new client
+    object each time), and a missing counter then needs an `add` and another `incr`."""
+
+    def count(self, key: str, timeout: int) -> int:
+        key = self.make_and_validate_key(key)
+        pipeline = self._counter_client.pipeline()  # transaction=True: MULTI ... EXEC
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
+
+    @functools.cached_property
+    def _counter_client(self):
+        # One client object per cache object (Django makes one per thread); its connection pool is shared.
+        return self._cache.get_client(write=True)
 
 
 class RateLimitDatabaseStore(BaseCache):
