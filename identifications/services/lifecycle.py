@@ -24,7 +24,7 @@ from identifications.errors import (
 )
 from identifications.models import Identification, IdentificationEvent
 from identifications.selectors.reference import default_configuration
-from identifications.services.events import events_record_many
+from identifications.services.events import events_record_batch, events_record_many
 from scoring.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def _record_events(
         with connection.cursor() as cursor:
             cursor.execute(sql, params)  # ends in RETURNING the identification ids it wrote events for
             ids = [row[0] for row in cursor.fetchall()]
-        events_record_many(
+        events_record_batch(
             identification_ids=ids, from_status=params["from_status"], to_status=params["to_status"], now=params["now"]
         )
         return len(ids)
