@@ -517,10 +517,10 @@ class Bench:
         from django.utils import timezone
 
         from bench import inprocess
-        from identifications import services
         from identifications.actors import Actor
+        from identifications.services import lifecycle
 
-        one_batch = getattr(services, "_expire_batch_in_one_statement", None)
+        one_batch = getattr(lifecycle, "_expire_batch_in_one_statement", None)
         if one_batch is None:
             return
 

@@ -23,8 +23,6 @@ class Migration(migrations.Migration):
                 ('expires', models.BigIntegerField()),
             ],
             options={
-                'verbose_name': 'rate-limit counter',
-                'verbose_name_plural': 'rate-limit counters',
                 'db_table': 'ratelimit_counter',
             },
         ),

@@ -1,5 +1,4 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 
 class RateLimitCounter(models.Model):
@@ -8,6 +7,7 @@ class RateLimitCounter(models.Model):
     The key names the window (`ratelimit:<scope>:<period>:<window>`), so a row is written only during its own window
     and the next window starts a new row. The throttle counts with one upsert statement
     (identifications.api.http.throttling.RateLimitDatabaseStore); `purge_idempotency_keys` deletes expired rows.
+    Internal, not in the admin, so no verbose names to translate.
     """
 
     # Its indexes (the primary key's, and on PostgreSQL Django's varchar_pattern_ops twin) are written once per window
@@ -20,8 +20,6 @@ class RateLimitCounter(models.Model):
 
     class Meta:
         db_table = "ratelimit_counter"
-        verbose_name = _("rate-limit counter")
-        verbose_name_plural = _("rate-limit counters")
 
     def __str__(self) -> str:
         return self.key
