@@ -5,7 +5,9 @@ services.lifecycle._record_events (the one writer of audit events) calls `events
 event it writes, and the scoring outcome calls it for a failed attempt that leaves the identification open.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -50,6 +52,7 @@ def events_record_many(*, identification_ids, from_status, to_status, now, creat
     """`created`: instead of ids, identifications INSERTed in this very transaction. Their stored fields are the
     objects' own and they have no earlier event, so their events need no SELECT (create's hot path)."""
     event_type = event_type_for(from_status=from_status, to_status=to_status)
+    rows: Iterable[Mapping[str, Any]]
     if created is not None:
         rows = [_public_fields_of_new(identification) for identification in created]
     else:
