@@ -388,7 +388,7 @@ def variants_table(results) -> str:
         "|---|---:|---:|---:|---|",
     ]
     if base:
-        lines.append(f"| bench settings (database rate limiter, CONN_MAX_AGE=60) | {base['rps']:.0f} | "
+        lines.append(f"| bench settings (the deployment above, CONN_MAX_AGE=60) | {base['rps']:.0f} | "
                      f"{base['p50_ms']:.1f} | {base['p99_ms']:.1f} | |")  # fmt: skip
     for row in results["load"]:
         if row["group"] == "variant":
