@@ -20,9 +20,9 @@ def _cpus() -> int:
 
 # Sync workers: one request at a time each, so at most one PostgreSQL connection each. The cap keeps
 # workers x servers well under PostgreSQL's max_connections (100 by default); raise it with WEB_CONCURRENCY.
-# 2 x CPUs + 1 by measurement (bench/NOTES.md, "Worker count"): on 2 cores at 8 connections, create ran at about the
-# same rate with 3, 5 and 8 workers while p99 grew with the count past 5; 5 keeps a worker free while others wait on
-# the database, and no more processes compete for the two CPUs.
+# 2 x CPUs + 1 by measurement (bench/NOTES.md, "Server settings"; `python -m bench.workers`): on 2 cores at 8
+# connections, 5 workers gave create's best median throughput and p99 (3 within noise), 8 the worst p99: with the
+# database on the same host a worker often waits on it, and more processes than that only compete for the CPUs.
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cpus() + 1, 8))
 worker_class = "sync"
 
