@@ -51,7 +51,9 @@ def free_port() -> int:
 class Server:
     """gunicorn serving config.wsgi with the bench settings, in its own process group (stopped by its pid)."""
 
-    def __init__(self, *, env: dict, workers: int, worker_class: str, threads: int, log_path: Path, extra_args=()):
+    def __init__(
+        self, *, env: dict, workers: int | None, worker_class: str, threads: int, log_path: Path, extra_args=()
+    ):
         self.env = env
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
@@ -62,7 +64,8 @@ class Server:
             args += ["-c", str(conf)]
         args += [
             "--bind", f"{HOST}:{self.port}",
-            "--workers", str(workers),
+            # None: the configuration's own count (WEB_CONCURRENCY, else 2 x CPUs + 1), as deployed.
+            *(["--workers", str(workers)] if workers else []),
             "--worker-class", worker_class,
             "--no-control-socket",
             *(["--threads", str(threads)] if worker_class == "gthread" else []),

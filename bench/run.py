@@ -10,8 +10,16 @@
    validation, pgbench with the same INSERTs) at 1, 8 and 32 connections; the admin changelist's queries.
 4. 1,000,000 identifications (and their creation events) over 100 organizations, all statuses, a year of dates:
    create, retrieve and list again; the admin changelist in-process (time, query count); EXPLAIN of each query.
-5. `manage.py expire_identifications` over 1,000,000 due rows under /usr/bin/time -v (wall time, peak RSS).
-6. A results table on stdout, bench/out/results.json, and BENCHMARKS.md.
+   1,000,000 public events (one per identification): the events list's first page.
+5. Webhooks: a burst of deliveries to a local receiver with two `db_worker` processes (deliveries per second), then
+   single events while they idle (commit-to-receipt p50/p99), bench/webhooks.py.
+6. `manage.py expire_identifications` over 1,000,000 due rows under /usr/bin/time -v (wall time, peak RSS).
+7. A results table on stdout, bench/out/results.json, and BENCHMARKS.md.
+
+The deployment measured is the documented one (README, "Deploying"): gunicorn with config/gunicorn.conf.py (its
+worker count unless --workers), PostgreSQL, and the rate limiter in Redis (RATELIMIT_CACHE_URL, a Redis database of
+its own that is emptied first; redis-server is installed and started when missing). Not nginx: wrk talks to gunicorn
+directly. Validate's latency and OCR scoring have rows of their own, measured once bench/ocr.py exists.
 """
 
 import argparse
@@ -41,12 +49,25 @@ def parse_args(argv):
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", "1000000")))
     parser.add_argument("--organizations", type=int, default=100)
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", "bench"))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1))))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BENCH_WORKERS", "0")) or None,
+        help="gunicorn workers (default: config/gunicorn.conf.py's own count, as deployed)",
+    )
     parser.add_argument("--worker-class", default=os.environ.get("BENCH_WORKER_CLASS", "sync"))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
     parser.add_argument("--admin-repeats", type=int, default=10)
     parser.add_argument("--cost-repeats", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="Alternating 3 s rounds behind the targets.")
+    parser.add_argument("--webhook-events", type=int, default=1500, help="Deliveries in the webhook burst.")
+    parser.add_argument("--webhook-workers", type=int, default=2)
+    parser.add_argument("--webhook-trickle", type=int, default=100, help="Single events timed commit-to-receipt.")
+    parser.add_argument(
+        "--ratelimit-cache-url",
+        default=os.environ.get("BENCH_RATELIMIT_CACHE_URL", "redis://127.0.0.1:6379/11"),
+        help="The rate limiter's store (emptied first); '' for the database fallback.",
+    )
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument(
         "--report-only",
@@ -71,6 +92,22 @@ def ensure_tool(executable: str, package: str) -> None:
     if subprocess.run(install, check=False, capture_output=True).returncode != 0:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(install, check=True)
+
+
+def ensure_redis(url: str) -> None:
+    """Redis for the rate limiter, as deployed: installed and started when missing, its database emptied."""
+    if not url.startswith("redis://"):
+        return
+    ensure_tool("redis-server", "redis-server")
+    if subprocess.run(["redis-cli", "ping"], capture_output=True, check=False).returncode != 0:
+        log("starting redis-server")
+        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--save", ""], check=True)
+        for _ in range(50):
+            if subprocess.run(["redis-cli", "ping"], capture_output=True, check=False).returncode == 0:
+                break
+            time.sleep(0.1)
+    number = urlsplit(url).path.lstrip("/") or "0"
+    subprocess.run(["redis-cli", "-n", number, "flushdb"], capture_output=True, check=True)
 
 
 def bench_database(url: str, name: str) -> dict:
@@ -101,7 +138,7 @@ def recreate_database(db: dict) -> None:
         conn.execute(f'CREATE DATABASE "{db["name"]}"')
 
 
-def bench_environment(db: dict) -> dict:
+def bench_environment(db: dict, ratelimit_cache_url: str = "") -> dict:
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": db["url"],
@@ -112,6 +149,7 @@ def bench_environment(db: dict) -> dict:
         # Persistent connections, the default (CONN_MAX_AGE=0, one connection per request, is measured as a variant).
         "CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60"),
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
+        "RATELIMIT_CACHE_URL": ratelimit_cache_url,
     }
 
 
@@ -250,9 +288,9 @@ class Bench:
     def variants(self):
         """create at 8 connections with one setting changed each, on a second gunicorn: what each one costs."""
         variants = {
-            "create, rate limiter in process memory": ({"RATELIMIT_CACHE_URL": "locmemcache://"}, ()),
+            "create, rate limiter in the database (no RATELIMIT_CACHE_URL)": ({"RATELIMIT_CACHE_URL": ""}, ()),
             "create, CONN_MAX_AGE=0 (a connection per request)": ({"CONN_MAX_AGE": "0"}, ()),
-            "create, gunicorn --max-requests 0 (no worker recycling)": ({}, ("--max-requests", "0")),
+            "create, gunicorn --max-requests 1000 (the old recycling)": ({}, ("--max-requests", "1000")),
         }
         for name, (changed, extra_args) in variants.items():
             server = loadgen.Server(
@@ -324,6 +362,47 @@ class Bench:
         self.request_costs(group)
         self.api_queries(first_page, deep_page, retrieve_ids)
         self.admin(group)
+        self.events_list()
+
+    def events_list(self):
+        """GET /events' first page with a million public events in the table (one per seeded identification)."""
+        from django.db import connection
+
+        from bench import inprocess, seed
+
+        with connection.cursor() as cursor:
+            timings = seed.seed_events(cursor)
+        self.results["seed"]["events"] = timings
+        log(f"seeded {timings['rows']:,} public events in {timings['insert_s'] + timings['indexes_vacuum_s']:.1f} s")
+        path = f"/v1/orgs/{inprocess.BENCH_ORGANIZATION}/events?limit=25"
+        self.record("1M", self.wrk("events list first page", "get.lua", path, 1, env=self.key_env()))
+        measurement = inprocess.api_get(self.fixtures["raw_key"], path, repeats=20)
+        self.results["api"]["events list first page"] = {k: v for k, v in measurement.items() if k != "sql"}
+        for index, sql in enumerate(s for s in measurement["sql"] if "identifications_event" in s):
+            self.results["explain"][f"API events list first page #{index + 1}"] = {
+                "sql": sql,
+                "plan": inprocess.explain(sql),
+            }
+
+    def phase_webhooks(self):
+        from bench import webhooks
+
+        log(f"phase: webhooks, {self.args.webhook_events} deliveries, {self.args.webhook_workers} workers")
+        self.results["webhooks"] = webhooks.measure(
+            events=self.args.webhook_events, workers=self.args.webhook_workers, trickle=self.args.webhook_trickle,
+            env=self.env, log=log,
+        )  # fmt: skip
+
+    def phase_worker_paths(self):
+        """Validate's request latency and OCR scoring: bench/ocr.py measures them once the OCR and async validate
+        work has landed (`measure(bench)` returning the dict below); until then the rows say "not measured"."""
+        try:
+            from bench import ocr  # type: ignore[attr-defined]
+        except ImportError:
+            self.results["worker_paths"] = {"measured": False}
+            return
+        # Expected keys: validate_p50_ms (8 connections), ocr_median_s (per image per worker), worker_rss_mb.
+        self.results["worker_paths"] = {"measured": True, **ocr.measure(self)}
 
     def list_paths(self):
         """The first page and a page ~9,000 rows deep (a cursor at that row's position, as `next` would give)."""
@@ -438,10 +517,10 @@ class Bench:
         from django.utils import timezone
 
         from bench import inprocess
-        from identifications import services
         from identifications.actors import Actor
+        from identifications.services import lifecycle
 
-        one_batch = getattr(services, "_expire_batch_in_one_statement", None)
+        one_batch = getattr(lifecycle, "_expire_batch_in_one_statement", None)
         if one_batch is None:
             return
 
@@ -459,6 +538,13 @@ class Bench:
             "sql": batch,
             "plan": inprocess.explain_rolled_back(batch),
         }
+
+
+def server_workers() -> int:
+    """The worker count config/gunicorn.conf.py chooses here (WEB_CONCURRENCY, else 2 x CPUs + 1, at most 8)."""
+    import runpy
+
+    return runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))["workers"]
 
 
 def parse_time_v(stderr: str) -> dict:
@@ -492,10 +578,11 @@ def main(argv=None) -> int:
     (OUT / "gunicorn.log").unlink(missing_ok=True)
     ensure_tool("wrk", "wrk")
     ensure_tool("/usr/bin/time", "time")
+    ensure_redis(args.ratelimit_cache_url)
     db = bench_database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, args.database)
     log(f"database {db['shown_url']} (dropped and created again)")
     recreate_database(db)
-    env = bench_environment(db)
+    env = bench_environment(db, args.ratelimit_cache_url)
     os.environ.update(env)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -513,7 +600,8 @@ def main(argv=None) -> int:
     bench = Bench(args, db, env, fixtures, server)
     bench.results["config"] = {
         "duration_s": args.duration,
-        "workers": args.workers,
+        "workers": args.workers or server_workers(),
+        "ratelimit_store": args.ratelimit_cache_url or "the database",
         "worker_class": args.worker_class,
         "threads": args.threads if args.worker_class == "gthread" else 1,
         "conn_max_age": env["CONN_MAX_AGE"],
@@ -528,6 +616,8 @@ def main(argv=None) -> int:
         bench.phase_million()
     finally:
         server.stop()
+    bench.phase_webhooks()
+    bench.phase_worker_paths()
     bench.phase_expiry()
     bench.results["load1_end"] = os.getloadavg()[0]
     bench.results["elapsed_s"] = time.monotonic() - started

@@ -1,12 +1,14 @@
 """Webhook delivery throughput and commit-to-receipt latency with real `manage.py db_worker` processes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/wt_webhooks .venv/bin/python -m bench.webhooks \
-        --events 1000 --workers 3
+        --events 1000 --workers 2
 
-Burst: N identifications are created (N `identification.created` events, one delivery each) with no worker
-running; then W workers start and the clock runs until a local receiver has every webhook-id (throughput). Trickle:
-with the workers running, events are committed one at a time and each one's commit-to-receipt time is measured.
-Also checks that every webhook-id arrived at least once and counts duplicates.
+`make bench` calls `measure` (bench/run.py, phase "webhooks") on its own database. Burst: N identifications are
+created (N `identification.created` events, one delivery each) with no worker running; then W workers start and a
+local receiver records when each webhook-id arrives. Sustained throughput is counted from the first receipt to the
+last (worker start-up excluded; it is reported apart). Trickle: with the workers running and idle, events are
+committed one at a time and each one's commit-to-receipt time is measured. Also checks that every webhook-id
+arrived at least once and counts duplicates.
 """
 
 import argparse
@@ -16,45 +18,56 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-0123456789-0123456789")
-os.environ["WEBHOOKS_ALLOW_PRIVATE_URLS"] = "true"
-
-import django
-
-django.setup()
-
-from datetime import timedelta  # noqa: E402
-
-from django.core.management import call_command  # noqa: E402
-
-from identifications.actors import Actor  # noqa: E402
-from identifications.models import Organization, WebhookDelivery  # noqa: E402
-from identifications.services import identification_create  # noqa: E402
-from identifications.services.webhooks import webhook_endpoint_create  # noqa: E402
-from scoring.models import Configuration  # noqa: E402
-
-received: dict[str, list[float]] = {}
-lock = threading.Lock()
+ROOT = Path(__file__).resolve().parent.parent
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with lock:
-            received.setdefault(self.headers["webhook-id"], []).append(time.monotonic())
-        self.send_response(204)
-        self.end_headers()
+class Receiver:
+    """A local HTTP receiver that answers 204 and records when each webhook-id arrived (monotonic clock)."""
 
-    def log_message(self, *args):
-        pass
+    def __init__(self):
+        self.received: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.received.setdefault(self.headers["webhook-id"], []).append(time.monotonic())
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, ids, timeout) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(i in self.received for i in ids):
+                    return True
+            time.sleep(0.005)
+        return False
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
-def create_events(organization, count) -> dict[str, float]:
+def create_events(organization, configuration, count) -> dict[str, float]:
     """{event id: monotonic time just after its transaction committed}"""
-    configuration = Configuration.objects.get(name="HIGH")
+    from identifications.actors import Actor
+    from identifications.services import identification_create
+
     committed = {}
     for _ in range(count):
         identification = identification_create(
@@ -68,68 +81,95 @@ def create_events(organization, count) -> dict[str, float]:
     return committed
 
 
-def wait_for(ids, timeout) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with lock:
-            if all(i in received for i in ids):
-                return True
-        time.sleep(0.02)
-    return False
+def percentile(sorted_values, percent):
+    index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def measure(*, events: int, workers: int, trickle: int, env: dict | None = None, log=print) -> dict:
+    """Run the burst and the trickle; the driver's Django settings must allow private webhook URLs."""
+    from django.test.utils import override_settings
+
+    from identifications.models import Organization, WebhookDelivery
+    from identifications.services.webhooks import webhook_endpoint_create
+    from scoring.models import Configuration
+
+    receiver = Receiver()
+    organization, _ = Organization.objects.get_or_create(slug="bench-webhooks", defaults={"name": "Bench"})
+    organization.webhook_endpoints.all().delete()
+    with override_settings(WEBHOOKS_ALLOW_PRIVATE_URLS=True):
+        webhook_endpoint_create(organization=organization, url=receiver.url)
+    configuration = Configuration.objects.get(name="HIGH")
+
+    started = time.monotonic()
+    burst = create_events(organization, configuration, events)  # no worker yet: they wait in the queue
+    log(f"webhooks: {events} events committed in {time.monotonic() - started:.1f} s; starting {workers} workers")
+    worker_env = {**os.environ, **(env or {}), "WEBHOOKS_ALLOW_PRIVATE_URLS": "true"}
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.05"]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(workers)
+    ]
+    latencies = []
+    try:
+        started = time.monotonic()
+        complete = receiver.wait_for(burst, timeout=600)
+        with receiver.lock:
+            firsts = sorted(times[0] for event_id, times in receiver.received.items() if event_id in burst)
+        sustained = (len(firsts) - 1) / (firsts[-1] - firsts[0]) if len(firsts) > 1 else 0.0
+        time.sleep(1)  # the workers go idle: polling an empty queue
+        for _ in range(trickle):
+            ((event_id, committed_at),) = create_events(organization, configuration, 1).items()
+            if receiver.wait_for([event_id], timeout=30):
+                latencies.append(receiver.received[event_id][0] - committed_at)
+            time.sleep(0.05)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        receiver.stop()
+    duplicates = sum(len(times) - 1 for times in receiver.received.values())
+    pending = WebhookDelivery.objects.filter(endpoint__organization=organization).exclude(status="SUCCEEDED").count()
+    latencies.sort()
+    result = {
+        "events": events,
+        "workers": workers,
+        "all_arrived": complete,
+        "first_receipt_s": (firsts[0] - started) if firsts else None,
+        "burst_s": (firsts[-1] - firsts[0]) if firsts else None,
+        "deliveries_per_s": sustained,
+        "duplicates": duplicates,
+        "not_succeeded": pending,
+        "trickle": len(latencies),
+        "latency_p50_ms": statistics.median(latencies) * 1000 if latencies else None,
+        "latency_p99_ms": percentile(latencies, 99) * 1000 if latencies else None,
+        "latency_max_ms": latencies[-1] * 1000 if latencies else None,
+    }
+    log(
+        f"webhooks: {workers} workers, {sustained:.0f} deliveries/s sustained (first receipt "
+        f"{result['first_receipt_s'] or 0:.1f} s after start), all arrived: {complete}, duplicates {duplicates}; "
+        f"commit-to-receipt p50 {result['latency_p50_ms'] or 0:.0f} ms, p99 {result['latency_p99_ms'] or 0:.0f} ms"
+    )
+    return result
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--trickle", type=int, default=50)
     args = parser.parse_args()
 
-    call_command("migrate", verbosity=0)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    organization, _ = Organization.objects.get_or_create(slug="bench-webhooks", defaults={"name": "Bench"})
-    organization.webhook_endpoints.all().delete()
-    webhook_endpoint_create(organization=organization, url=f"http://127.0.0.1:{server.server_address[1]}/hook")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-0123456789-0123456789")
+    import django
 
-    burst = create_events(organization, args.events)  # no worker yet: they wait in the queue
-    started = time.monotonic()
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.05"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(args.workers)
-    ]
-    try:
-        complete = wait_for(burst, timeout=600)
-        elapsed = time.monotonic() - started
-        latencies = []
-        for _ in range(args.trickle):
-            ((event_id, committed_at),) = create_events(organization, 1).items()
-            if wait_for([event_id], timeout=30):
-                latencies.append(received[event_id][0] - committed_at)
-            time.sleep(0.1)
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait()
-    duplicates = sum(len(times) - 1 for times in received.values())
-    pending = WebhookDelivery.objects.filter(endpoint__organization=organization).exclude(status="SUCCEEDED").count()
-    print(
-        f"burst: {len(burst)} events, {args.workers} workers, all arrived: {complete}, {elapsed:.1f} s "
-        f"-> {len(burst) / elapsed:.0f} deliveries/s (includes worker start-up); duplicates: {duplicates}; "
-        f"not SUCCEEDED: {pending}"
-    )
-    if latencies:
-        latencies.sort()
-        print(
-            f"commit-to-receipt over {len(latencies)} single events: "
-            f"median {statistics.median(latencies) * 1000:.0f} ms, "
-            f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
-        )
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    measure(events=args.events, workers=args.workers, trickle=args.trickle)
 
 
 if __name__ == "__main__":

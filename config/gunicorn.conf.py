@@ -20,6 +20,9 @@ def _cpus() -> int:
 
 # Sync workers: one request at a time each, so at most one PostgreSQL connection each. The cap keeps
 # workers x servers well under PostgreSQL's max_connections (100 by default); raise it with WEB_CONCURRENCY.
+# 2 x CPUs + 1 by measurement (bench/NOTES.md, "Server settings"; `python -m bench.workers`): on 2 cores at 8
+# connections, 5 workers gave create's best median throughput and p99 (3 within noise), 8 the worst p99: with the
+# database on the same host a worker often waits on it, and more processes than that only compete for the CPUs.
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cpus() + 1, 8))
 worker_class = "sync"
 
@@ -28,9 +31,26 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM (deploys, scaling down), finish in-flight requests for up to this long.
 graceful_timeout = 30
-# Replace each worker after about 1,000 requests, so a slow leak never becomes an outage.
-max_requests = 1000
-max_requests_jitter = 100
+# Replace each worker after about 100,000 requests (at a few hundred requests per second over 5 workers, every 20
+# minutes or so, each at its own time thanks to the jitter), so a slow leak never becomes an outage. At 1,000 every
+# worker restarted every few seconds under load: create ran at 178 req/s instead of 391 without recycling, with p99
+# spikes at each restart (BENCHMARKS.md, issue 13). No leak has been seen; this is insurance that costs nothing.
+max_requests = 100_000
+max_requests_jitter = 10_000
+
+# Import the application once in the master and fork workers from it: a worker (at start and after recycling)
+# begins warm and shares the imported code's memory with the others. Safe because importing config.wsgi opens no
+# database connection (and `pre_fork` closes any that something opened in the master, so no worker inherits a
+# socket another process also uses). Code changes need a restart, not a HUP: deploys restart the unit anyway.
+preload_app = True
+
+
+def pre_fork(server, worker):
+    from django.db import connections
+
+    connections.close_all()
+
+
 # Workers' heartbeat files on tmpfs: a slow or full disk must not get healthy workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 

@@ -129,18 +129,17 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-# The API's rate-limit counters must be shared by every app-server process: Redis when RATELIMIT_CACHE_URL is set
-# (e.g. redis://127.0.0.1:6379/1, needs the `redis` package), else a database table that `migrate` creates.
-# MAX_ENTRIES is high because culling a full table would reset live counters.
+# The API's rate-limit counters must be shared by every app-server process. Production: Redis, with
+# RATELIMIT_CACHE_URL=redis://127.0.0.1:6379/1 (README, "Deploying"): Django's RedisCache (a subclass that counts in
+# one round trip), an atomic INCR and no database statement. Without it, a database table that `migrate` creates,
+# counted with one upsert statement per request (identifications.api.http.throttling.RateLimitDatabaseStore).
 CACHES["ratelimit"] = (
     env.cache("RATELIMIT_CACHE_URL")
     if env.str("RATELIMIT_CACHE_URL", default="")
-    else {
-        "BACKEND": "identifications.api.http.throttling.RateLimitDatabaseCache",
-        "LOCATION": "ratelimit_cache",
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
-    }
+    else {"BACKEND": "identifications.api.http.throttling.RateLimitDatabaseStore", "LOCATION": "ratelimit_counter"}
 )
+if CACHES["ratelimit"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["ratelimit"]["BACKEND"] = "identifications.api.http.throttling.RateLimitRedisCache"
 # Requests per API key (or per holder's identification) per fixed window: "N/second|minute|hour|day".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 

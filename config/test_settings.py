@@ -13,9 +13,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-# The database-backed rate limiter spends 2-4 statements per request, which the API's query-budget tests would count;
-# tests/throttling/ checks the database store itself, with its own cache instances.
-CACHES["ratelimit"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}  # noqa: F405
+# The rate limiter counts in the production store: Redis when RATELIMIT_CACHE_URL is set (CI sets it), else the
+# database table. The query-budget tests expect its statement accordingly (tests/conftest.py, RATE_LIMIT_VERBS).
 # Tasks run inside the test (tests that assert a scheduled retry switch to the dummy backend); receivers are local.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The tests' HTTP receivers listen on 127.0.0.1 over http; the tests of the refusals set this back to False.

@@ -16,9 +16,9 @@ The budgets that live next to their endpoint's other tests are not repeated here
 This file adds what those leave out: the key cache they all rely on, create/close/retrieve on a fuller table, list
 with each filter, the admin changelist filtered and searched (and past the paginator's count limit), the audit trail
 changelist, and the expiry command's statements per batch. Statements are counted without transaction control.
-Timing is never asserted here; `make bench` measures it (BENCHMARKS.md). In these tests the rate limiter counts in
-process memory (config/test_settings.py); with its default database store every API request spends its statements
-too (BENCHMARKS.md lists them).
+Timing is never asserted here; `make bench` measures it (BENCHMARKS.md). The rate limiter counts in the production
+store (config/test_settings.py): Redis (no statement) when RATELIMIT_CACHE_URL is set, as in CI, else its database
+table, one named upsert before each API request's own statements (tests/rate_limit.py; tested below).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -37,6 +37,7 @@ from scoring.models import Configuration
 from tests.admin import log_in_superuser
 from tests.api.helpers import SEED_BODY, close_url, create_url, post_json
 from tests.factories import OrganizationFactory, issue_key
+from tests.rate_limit import COUNTER_TABLE, counts_in_the_database, is_rate_limit_upsert, rate_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -165,11 +166,12 @@ OUTBOX = ["SELECT", "INSERT", "SELECT"]
             lambda client, auth: lambda i: post_json(client, close_url(i.pk), {}, auth),
             ["UPDATE", "INSERT", *OUTBOX],
         ),
-        # INSERT the identification; INSERT its creation event; the OUTBOX
+        # INSERT the identification; INSERT its creation event; the OUTBOX without its first SELECT (the new row's
+        # public fields are known, and it has no earlier event)
         (
             "create",
             lambda client, auth: lambda i: post_json(client, create_url(), SEED_BODY, auth),
-            ["INSERT", "INSERT", *OUTBOX],
+            ["INSERT", "INSERT", *OUTBOX[1:]],
         ),
         # SELECT the identification JOIN document type and configuration WHERE organization and id
         ("retrieve", lambda client, auth: lambda i: client.get(f"{create_url()}/{i.pk}", headers=auth), ["SELECT"]),
@@ -181,7 +183,7 @@ def test_create_close_and_retrieve_spend_the_same_statements_at_10_and_200_rows(
     request = request_of(client, auth)
     verbs = [api_statements(client, auth, organization, capture_queries, size, request).verbs for size in SIZES]
 
-    assert verbs == [expected, expected], name
+    assert verbs == [rate_limited(expected), rate_limited(expected)], name
 
 
 LIST_FILTERS = {
@@ -216,12 +218,31 @@ def test_list_with_filters_spends_one_statement_at_10_and_200_rows(
 
     # 1. SELECT one page (+1 row) of the organization's identifications JOIN document type and configuration,
     #    filtered, ORDER BY created_at DESC, id DESC. The key comes from its cache.
+    # (After the rate limiter's own statement where it counts in the database: tests/rate_limit.py.)
     for page in statements:
-        assert [sql.split()[0] for sql in page] == ["SELECT"], page
-        assert 'FROM "identifications_identification"' in page[0]
-        assert '"identifications_documenttype"' in page[0]
-        assert '"scoring_configuration"' in page[0]
-        assert "COUNT(" not in page[0]
+        assert [sql.split()[0] for sql in page] == rate_limited(["SELECT"]), page
+        assert 'FROM "identifications_identification"' in page[-1]
+        assert '"identifications_documenttype"' in page[-1]
+        assert '"scoring_configuration"' in page[-1]
+        assert "COUNT(" not in page[-1]
+
+
+def test_the_rate_limiter_spends_one_named_upsert_on_the_database_and_none_in_redis(
+    client, auth, organization, capture_queries
+):
+    warm = rows(organization, 1)[0]
+    client.get(f"{create_url()}/{warm.pk}", headers=auth)  # caches the key and records its use
+
+    with capture_queries() as queries:
+        response = client.get(f"{create_url()}/{warm.pk}", headers=auth)
+
+    assert response.status_code == 200
+    assert response["RateLimit-Remaining"] == "598"  # counted, twice, in whichever store is configured
+    counter = [sql for sql in queries.statements if COUNTER_TABLE in sql]
+    if counts_in_the_database():
+        assert len(counter) == 1 and is_rate_limit_upsert(counter[0]), counter
+    else:
+        assert counter == []
 
 
 def test_a_list_page_persists_expiry_only_for_its_own_due_rows(client, auth, organization, capture_queries):
@@ -234,7 +255,7 @@ def test_a_list_page_persists_expiry_only_for_its_own_due_rows(client, auth, org
         response = client.get(create_url(), {"limit": "5"}, headers=auth)
 
     assert [row["status"] for row in response.json()["results"]] == ["EXPIRED"] * 5
-    assert queries.verbs == ["SELECT", *(["UPDATE", "INSERT", *OUTBOX] * 5)]
+    assert queries.verbs == rate_limited(["SELECT", *(["UPDATE", "INSERT", *OUTBOX] * 5)])
 
 
 # Admin changelist: filtered and searched ---------------------------------------------------------------------------
@@ -363,9 +384,11 @@ def test_expiry_spends_the_same_statements_per_batch_whatever_the_batch_holds(ca
     assert expired == due
     assert IdentificationEvent.objects.filter(to_status=Status.EXPIRED).count() == due
     if connection.vendor == "postgresql":
-        # Per batch one statement (lock the due rows, UPDATE them, INSERT their events) and the batch's OUTBOX;
-        # a last one finds none.
-        assert queries.verbs == ["WITH", *OUTBOX, "WITH", *OUTBOX, "WITH"], queries.statements
+        # Per batch one statement (lock the due rows, UPDATE them, INSERT their events), then the OUTBOX as the
+        # database builds it: INSERT ... SELECT the public events, SELECT the enabled webhook endpoints; a last one
+        # finds none.
+        batch = ["WITH", "INSERT", "SELECT"]
+        assert queries.verbs == [*batch, *batch, "WITH"], queries.statements
     else:
         # Per batch SELECT the due ids, UPDATE them, INSERT their events, the batch's OUTBOX; a last SELECT finds none.
         batch = ["SELECT", "UPDATE", "INSERT", *OUTBOX]
@@ -396,8 +419,9 @@ def test_validate_stores_and_enqueues_in_five_statements(client, auth, database_
     # 3. INSERT the scoring attempt (processing)
     # 4. UPDATE the identification: attempt_processing
     # 5. INSERT the score_attempt task (django-tasks-db), in the same transaction
-    assert queries.verbs == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"]
-    assert "dbtaskresult" in queries.statements[4]
+    # (and, after authentication, the rate limiter's upsert where the store is the database)
+    assert queries.verbs == rate_limited(["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], after=1)
+    assert "dbtaskresult" in queries.statements[-1]
 
 
 def test_the_worker_scores_a_failed_attempt_in_eight_statements(client, auth, database_queue, capture_queries):

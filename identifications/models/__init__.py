@@ -3,6 +3,7 @@ from identifications.models.events import Event
 from identifications.models.idempotency import IdempotencyRecord
 from identifications.models.identification import Identification, IdentificationEvent
 from identifications.models.organization import Organization, OrganizationAPIKey
+from identifications.models.ratelimit import RateLimitCounter
 from identifications.models.webhooks import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "IdentificationEvent",
     "Organization",
     "OrganizationAPIKey",
+    "RateLimitCounter",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",

@@ -26,9 +26,17 @@ class Event(models.Model):
 
     Type = EventType
 
-    public_id = models.CharField(_("id"), max_length=40, unique=True, default=new_event_id, editable=False)
+    # Unique by a constraint (event_public_id_unique), not `unique=True`, which on PostgreSQL adds a second,
+    # varchar_pattern_ops index for LIKE queries that nothing sends.
+    public_id = models.CharField(_("id"), max_length=40, default=new_event_id, editable=False)
+    # Neither foreign key has an index of its own: event_org_created (organization, -created_at) and the unique
+    # event_identification_sequence (identification, sequence) serve the lookups by either (bench/NOTES.md).
     organization = models.ForeignKey(
-        "identifications.Organization", on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+        "identifications.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organization"),
+        db_index=False,
     )
     # NULL only for webhook.test events.
     identification = models.ForeignKey(
@@ -38,6 +46,7 @@ class Event(models.Model):
         blank=True,
         related_name="public_events",
         verbose_name=_("identification"),
+        db_index=False,
     )
     type = models.CharField(_("type"), max_length=40, choices=EventType.choices)
     # Grows by one with each event of the identification, so consumers can drop events that arrive late.
@@ -51,6 +60,7 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         constraints = [
             models.UniqueConstraint(fields=["identification", "sequence"], name="event_identification_sequence"),
+            models.UniqueConstraint(fields=["public_id"], name="event_public_id_unique"),
         ]
         indexes = [
             # GET /events: the organization's events, newest first.

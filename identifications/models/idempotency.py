@@ -16,7 +16,10 @@ class IdempotencyRecord(models.Model):
 
     State = IdempotencyRecordState
 
-    organization = models.ForeignKey("identifications.Organization", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (organization, key) constraint serves lookups by organization.
+    organization = models.ForeignKey(
+        "identifications.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     # SHA-256 of method, path and the SHA-256 of the raw body: a key reused for another request is refused.
     request_fingerprint = models.CharField(max_length=64)

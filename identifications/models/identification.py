@@ -91,11 +91,14 @@ class Identification(models.Model):
     OPEN_STATUSES = OPEN_STATUSES
 
     id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: identification_org_created (organization, -created_at) serves every lookup by organization
+    # (bench/NOTES.md, "Index review"); each index costs every insert and every status change.
     organization = models.ForeignKey(
         "identifications.Organization",
         on_delete=models.PROTECT,
         related_name="identifications",
         verbose_name=_("organization"),
+        db_index=False,
     )
     # NULL is "not given" and comes back as null in the API, which an empty string cannot say.
     name = models.CharField(_("name"), max_length=150, null=True, blank=True)  # noqa: DJ001
@@ -122,9 +125,11 @@ class Identification(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_reason = models.CharField(_("close reason"), max_length=500, blank=True)
-    # SHA-256 of the holder's client secret, which is shown once in the create response.
-    client_secret_hash = models.CharField(
-        _("client secret hash"), max_length=64, unique=True, null=True, blank=True, editable=False
+    # SHA-256 of the holder's client secret, which is shown once in the create response. Unique by a constraint
+    # (identification_client_secret_hash_unique), not `unique=True`: on PostgreSQL that adds a second,
+    # varchar_pattern_ops index for LIKE queries that a hash never gets. NULL, not "", where there is none: unique.
+    client_secret_hash = models.CharField(  # noqa: DJ001
+        _("client secret hash"), max_length=64, null=True, blank=True, editable=False
     )
     # Denormalised from the scoring attempts so that retrieve and list need no join or count.
     attempts_used = models.PositiveSmallIntegerField(_("attempts used"), default=0)
@@ -152,10 +157,13 @@ class Identification(models.Model):
                 condition=models.Q(expires_at__gt=models.F("created_at")),
                 name="identification_expires_after_creation",
             ),
+            models.UniqueConstraint(fields=["client_secret_hash"], name="identification_client_secret_hash_unique"),
         ]
         indexes = [
             # The organization's own listing, newest first.
             models.Index(fields=["organization", "-created_at"], name="identification_org_created"),
+            # ... filtered by status: without it a page of a rare status walks the organization's every row.
+            models.Index(fields=["organization", "status", "-created_at"], name="identification_org_status"),
             # The admin changelist, newest first across organizations.
             models.Index(fields=["-created_at"], name="identification_created"),
             # Admin search by exact document number.
@@ -207,8 +215,13 @@ class IdentificationEvent(models.Model):
         HOLDER = "HOLDER", _("Identification holder")
         SYSTEM = "SYSTEM", _("System")
 
+    # No index of its own: event_identification_time (identification, created_at) serves lookups by identification.
     identification = models.ForeignKey(
-        Identification, on_delete=models.CASCADE, related_name="events", verbose_name=_("identification")
+        Identification,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("identification"),
+        db_index=False,
     )
     # NULL for the creation event: the identification had no status before.
     from_status = models.CharField(  # noqa: DJ001

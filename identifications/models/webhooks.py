@@ -60,8 +60,13 @@ class WebhookDelivery(models.Model):
 
     Status = DeliveryStatus
 
+    # No index of its own: the unique delivery_event_endpoint (event, endpoint) serves lookups by event.
     event = models.ForeignKey(
-        "identifications.Event", on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+        "identifications.Event",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("event"),
+        db_index=False,
     )
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")

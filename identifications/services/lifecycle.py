@@ -24,7 +24,7 @@ from identifications.errors import (
 )
 from identifications.models import Identification, IdentificationEvent
 from identifications.selectors.reference import default_configuration
-from identifications.services.events import events_record_many
+from identifications.services.events import events_record_batch, events_record_many
 from scoring.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ def identification_create(
                     created_at=now,
                     **actor.event_fields(),
                 )
-            ]
+            ],
+            created=identification,
         )
     logger.info("identification %s created by %s %s", identification.pk, actor.type, actor.name)
     # Only the creator's response ever carries the raw secret; it is not stored.
@@ -248,20 +249,26 @@ def _transition(
     return bool(moved)
 
 
-def _record_events(events: Iterable[IdentificationEvent] = (), *, statement: tuple[str, dict] | None = None) -> int:
+def _record_events(
+    events: Iterable[IdentificationEvent] = (),
+    *,
+    statement: tuple[str, dict] | None = None,
+    created: Identification | None = None,
+) -> int:
     """The one writer of IdentificationEvent rows: creation, every transition, redaction's from==to event and the
     expiry batches all come here, inside the caller's transaction. Whatever must accompany every event (the
     webhooks' outbox row) belongs here.
 
     `events` are INSERTed in one statement. `statement` is the PostgreSQL expiry batch, (SQL, params), whose last
-    step INSERTs its events (see `_expire_batch_in_one_statement`); its row count is returned.
+    step INSERTs its events (see `_expire_batch_in_one_statement`); its row count is returned. `created`: the
+    identification whose creation event this is, INSERTed in this transaction, which the outbox need not read back.
     """
     if statement is not None:
         sql, params = statement
         with connection.cursor() as cursor:
             cursor.execute(sql, params)  # ends in RETURNING the identification ids it wrote events for
             ids = [row[0] for row in cursor.fetchall()]
-        events_record_many(
+        events_record_batch(
             identification_ids=ids, from_status=params["from_status"], to_status=params["to_status"], now=params["now"]
         )
         return len(ids)
@@ -272,7 +279,13 @@ def _record_events(events: Iterable[IdentificationEvent] = (), *, statement: tup
     for event in written:
         groups.setdefault((event.from_status, event.to_status, event.created_at), []).append(event.identification_id)
     for (from_status, to_status, created_at), ids in groups.items():
-        events_record_many(identification_ids=ids, from_status=from_status, to_status=to_status, now=created_at)
+        events_record_many(
+            identification_ids=ids,
+            from_status=from_status,
+            to_status=to_status,
+            now=created_at,
+            created=[created] if created is not None else None,
+        )
     return len(written)
 
 

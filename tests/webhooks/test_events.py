@@ -1,7 +1,7 @@
 """The outbox: an event per audit transition, in its transaction, with a per-identification sequence and no
 personal data."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from io import StringIO
 
 import pytest
@@ -85,6 +85,40 @@ def test_expiry_in_batches_writes_one_event_per_expired_identification(organizat
     assert sorted(str(e.identification_id) for e in events) == sorted(str(r.pk) for r in rows)
     assert {e.sequence for e in events} == {1}  # factory rows have no creation event
     assert {e.payload["data"]["status"] for e in events} == {"EXPIRED"}
+
+
+def test_an_expiry_batch_event_is_the_documented_payload_after_the_creation_event(client, auth, organization, settings):
+    """On PostgreSQL the database builds the expiry batch's events (services.events.BATCH_EVENTS_SQL): the same
+    event as every other transition's, sequence after the creation event, and a delivery per wanting endpoint."""
+    from identifications.models import WebhookDelivery
+    from identifications.services.webhooks import webhook_endpoint_create
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    endpoint, _ = webhook_endpoint_create(
+        organization=organization,
+        url="http://127.0.0.1:9/hook",
+    )
+    identification_id = created(client, auth)
+    later = timezone.now() + timedelta(days=8)
+    with time_machine.travel(later, tick=False):
+        assert identifications_expire_due(actor=Actor.command("expire_identifications")) == 1
+
+    expired = Event.objects.get(identification_id=identification_id, type="identification.expired")
+    assert expired.sequence == 2
+    assert expired.public_id.startswith("evt_") and len(expired.public_id) == len("evt_") + 32
+    assert expired.payload == {
+        "id": expired.public_id,
+        "type": "identification.expired",
+        "timestamp": later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": {
+            "id": identification_id,
+            "organization": "acme",
+            "status": "EXPIRED",
+            "sequence": 2,
+            "attempts": {"used": 0, "max": 5, "processing": False},
+        },
+    }
+    assert WebhookDelivery.objects.filter(event=expired, endpoint=endpoint).count() == 1
 
 
 def test_redaction_is_an_event_after_the_close_it_implies(organization):

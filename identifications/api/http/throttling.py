@@ -1,27 +1,27 @@
 """Rate limits per credential: an API key, or a holder's client secret (counted per identification).
 
-Fixed windows counted in the `ratelimit` cache, which every app-server process shares (Redis from
-RATELIMIT_CACHE_URL, else the database): a counter in process memory would give each gunicorn worker its own budget.
-Each request `incr`s its window's counter and the window's first creates it with `add`, both atomic, unlike DRF's
-SimpleRateThrottle, whose read-modify-write of a timestamp list loses requests that race.
+Fixed windows counted in the `ratelimit` cache, which every app-server process shares: Redis from RATELIMIT_CACHE_URL
+(the documented deployment), else a database table. A counter in process memory would give each gunicorn worker its
+own budget. Every count is atomic (Redis INCR, or one upsert statement), unlike DRF's SimpleRateThrottle, whose
+read-modify-write of a timestamp list loses requests that race.
 """
 
-import base64
 import functools
 import logging
 import math
-import pickle
 import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, models, router, transaction
-from django.utils.timezone import now as tz_now
+from django.db import connections, router
 from rest_framework.throttling import BaseThrottle
+
+from identifications.models import RateLimitCounter
 
 logger = logging.getLogger(__name__)
 
@@ -75,19 +75,26 @@ def usage_count(*, scope: str, now: float | None = None) -> Usage | None:
     window = int(now // rate.period)
     reset = max(1, math.ceil((window + 1) * rate.period - now))
     key = f"ratelimit:{scope}:{rate.period}:{window}"
-    cache = caches[CACHE_ALIAS]
     try:
-        try:
-            # Most requests find their window's counter: one atomic increment (two statements on the database).
-            count = cache.incr(key)
-        except ValueError:
-            # The window's first request creates the counter, which outlives the window by a second so that a
-            # request at its edge still finds it. Of two first requests, `add` lets one create it; the other counts.
-            count = 1 if cache.add(key, 1, timeout=reset + 1) else cache.incr(key)
+        # The counter outlives its window by a second, so that a request at the window's edge still finds it.
+        count = count_request(caches[CACHE_ALIAS], key, timeout=reset + 1)
     except Exception as error:  # any store failure: Redis down, the database cache table missing, ...
         logger.warning("rate limiter unavailable (%s): request let through", type(error).__name__)
         return None
     return Usage(rate=rate, count=count, reset=reset)
+
+
+def count_request(cache: BaseCache, key: str, *, timeout: int) -> int:
+    """One more request on `key`'s counter in `cache`, atomically; returns the new count."""
+    if isinstance(cache, RateLimitDatabaseStore | RateLimitRedisCache):
+        return cache.count(key, timeout)
+    try:
+        # Any other Django cache (process memory in development): most requests find their window's counter.
+        return cache.incr(key)
+    except ValueError:
+        # The window's first request creates the counter. Of two first requests, `add` lets one create it; the
+        # other counts.
+        return 1 if cache.add(key, 1, timeout=timeout) else cache.incr(key)
 
 
 class CredentialRateThrottle(BaseThrottle):
@@ -105,44 +112,65 @@ class CredentialRateThrottle(BaseThrottle):
         return self.usage.reset if self.usage else None
 
 
-class RateLimitDatabaseCache(DatabaseCache):
-    """Django's DatabaseCache with an atomic `incr`.
+class RateLimitRedisCache(RedisCache):
+    """Django's RedisCache, counting in one round trip: SET the counter to 0 with its expiry if it does not exist,
+    then INCR it, in one MULTI/EXEC. RedisCache's own `incr` asks EXISTS first (two round trips, and a new client
+    object each time), and a missing counter then needs an `add` and another `incr`."""
 
-    The inherited `incr` reads the value and writes value + 1 in two statements, so two app servers incrementing
-    together both write the same number and a request goes uncounted. Here the row is locked (SELECT ... FOR UPDATE
-    on PostgreSQL; SQLite's IMMEDIATE transactions lock the database) between the read and the write, and the
-    write keeps the counter's expiry instead of resetting it to the default timeout.
+    def count(self, key: str, timeout: int) -> int:
+        key = self.make_and_validate_key(key)
+        pipeline = self._counter_client.pipeline()  # transaction=True: MULTI ... EXEC
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]
+
+    @functools.cached_property
+    def _counter_client(self):
+        # One client object per cache object (Django makes one per thread); its connection pool is shared.
+        return self._cache.get_client(write=True)
+
+
+class RateLimitDatabaseStore(BaseCache):
+    """CACHES["ratelimit"] without Redis: counters in the `ratelimit_counter` table, one statement per request.
+
+    An upsert counts and reads back in one statement (PostgreSQL, and SQLite >= 3.35): the row is locked only while
+    that statement runs and commits, never across statements, and the window in the key means a counter row is hot
+    only during its own window. Only what the throttle and its tests need of a cache: `count`, `get`, `clear`.
     """
 
-    def incr(self, key, delta=1, version=None):
-        key = self.make_and_validate_key(key, version=version)
-        db = router.db_for_write(self.cache_model_class)
-        connection = connections[db]
-        quote_name = connection.ops.quote_name
-        table, cache_key, value_column = quote_name(self._table), quote_name("cache_key"), quote_name("value")
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        # A counter needs no durability: losing the last few increments in a crash lets a client through a little
-        # early. Without waiting for the WAL flush, the commit releases the row lock at once instead of after an
-        # fsync, which every request of the same key queues behind (BENCHMARKS.md). Only in our own transaction.
-        asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
-        with transaction.atomic(using=db), connection.cursor() as cursor:
-            if asynchronous:
-                cursor.execute("SET LOCAL synchronous_commit = off")
+    def __init__(self, location, params):
+        super().__init__(params)
+
+    def count(self, key: str, timeout: int) -> int:
+        """Add one request to `key`'s counter, created (or restarted, if expired) to live `timeout` seconds."""
+        key = self.make_and_validate_key(key)
+        now = int(time.time())
+        connection = connections[router.db_for_write(RateLimitCounter)]
+        quote = connection.ops.quote_name
+        table = quote(RateLimitCounter._meta.db_table)
+        key_column, count_column, expires_column = quote("key"), quote("count"), quote("expires")
+        expired = f"{table}.{expires_column} <= %s"
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {value_column}, {quote_name('expires')} FROM {table} WHERE {cache_key} = %s{lock}", [key]
+                f"INSERT INTO {table} ({key_column}, {count_column}, {expires_column}) VALUES (%s, 1, %s) "
+                f"ON CONFLICT ({key_column}) DO UPDATE SET "
+                f"{count_column} = CASE WHEN {expired} THEN 1 ELSE {table}.{count_column} + 1 END, "
+                f"{expires_column} = CASE WHEN {expired} THEN excluded.{expires_column} "
+                f"ELSE {table}.{expires_column} END "
+                f"RETURNING {count_column}",
+                [key, now + timeout, now, now],
             )
-            row = cursor.fetchone()
-            if row is None or self._expired(row[1], connection):
-                raise ValueError(f"Key '{key}' not found")
-            value = pickle.loads(base64.b64decode(connection.ops.process_clob(row[0]).encode())) + delta
-            encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
-            cursor.execute(f"UPDATE {table} SET {value_column} = %s WHERE {cache_key} = %s", [encoded, key])
-        return value
+            return cursor.fetchone()[0]
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        counter = RateLimitCounter.objects.filter(key=key, expires__gt=int(time.time())).first()
+        return default if counter is None else counter.count
+
+    def clear(self):
+        RateLimitCounter.objects.all().delete()
 
     @staticmethod
-    def _expired(expires, connection) -> bool:
-        # The same conversion DatabaseCache.get_many applies: aware or naive depending on the database.
-        expression = models.Expression(output_field=models.DateTimeField())
-        for converter in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
-            expires = converter(expires, expression, connection)
-        return expires < tz_now()
+    def purge_expired() -> int:
+        """Delete the counters of past windows; returns how many."""
+        return RateLimitCounter.objects.filter(expires__lte=int(time.time())).delete()[0]

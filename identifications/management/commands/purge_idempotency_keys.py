@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext, ngettext
 
+from identifications.api.http.throttling import RateLimitDatabaseStore
 from identifications.services.idempotency import idempotency_purge_expired
 
 
 class Command(BaseCommand):
     help = (
         "Delete idempotency records older than their 24 hours, in batches. Safe to run repeatedly (e.g. hourly "
-        "from cron) and alongside the API: a request never replays an expired record anyway."
+        "from cron) and alongside the API: a request never replays an expired record anyway. Also deletes the "
+        "rate limiter's counters of past windows (its database store; Redis expires its own)."
     )
 
     def add_arguments(self, parser):
@@ -23,3 +25,5 @@ class Command(BaseCommand):
             "Deleted %(count)d expired idempotency records.", "Deleted %(count)d expired idempotency records.", deleted
         )
         self.stdout.write(self.style.SUCCESS(message % {"count": deleted}))
+        # The counter table holds one row per credential and window; past windows are never read again.
+        RateLimitDatabaseStore.purge_expired()
