@@ -394,15 +394,11 @@ class Bench:
         )  # fmt: skip
 
     def phase_worker_paths(self):
-        """Validate's request latency and OCR scoring: bench/ocr.py measures them once the OCR and async validate
-        work has landed (`measure(bench)` returning the dict below); until then the rows say "not measured"."""
-        try:
-            from bench import ocr  # type: ignore[attr-defined]
-        except ImportError:
-            self.results["worker_paths"] = {"measured": False}
-            return
-        # Expected keys: validate_p50_ms (8 connections), ocr_median_s (per image per worker), worker_rss_mb.
-        self.results["worker_paths"] = {"measured": True, **ocr.measure(self)}
+        """Validate's request latency (store + enqueue) and OCR scoring by a real worker (bench/worker_paths.py)."""
+        from bench import worker_paths
+
+        log("phase: worker paths (validate latency, OCR scoring by one db_worker)")
+        self.results["worker_paths"] = {"measured": True, **worker_paths.measure(self, log=log)}
 
     def list_paths(self):
         """The first page and a page ~9,000 rows deep (a cursor at that row's position, as `next` would give)."""

@@ -26,6 +26,16 @@ NAME_HELP = _(
 )
 
 
+EDITABLE_FIELDS = (
+    "name",
+    "description",
+    "minimum_score",
+    "maximum_attempts",
+    "required_checks",
+    "evidence_must_be_read",
+)
+
+
 class ConfigurationForm(forms.ModelForm):
     name = forms.CharField(
         max_length=Configuration._meta.get_field("name").max_length, label=_("Name"), help_text=NAME_HELP
@@ -40,14 +50,7 @@ class ConfigurationForm(forms.ModelForm):
 
     class Meta:
         model = Configuration
-        fields = (
-            "name",
-            "description",
-            "minimum_score",
-            "maximum_attempts",
-            "required_checks",
-            "evidence_must_be_read",
-        )
+        fields = EDITABLE_FIELDS
 
     def clean_required_checks(self):
         # Stored in the checks' own order, so the same choice always saves the same JSON.
@@ -70,15 +73,7 @@ class ConfigurationAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
     def get_fieldsets(self, request, obj=None):
-        fields = (
-            "name",
-            "description",
-            "minimum_score",
-            "maximum_attempts",
-            "required_checks",
-            "evidence_must_be_read",
-            *self.readonly_fields,
-        )
+        fields = (*EDITABLE_FIELDS, *self.readonly_fields)
         # On the change page the name is read-only, and a read-only field shows no form help text: say it above.
         return [(None, {"fields": fields, "description": NAME_HELP if obj is not None else None})]
 

@@ -6,10 +6,9 @@ import threading
 import pytest
 
 from scoring.models import ScoringAttempt
-from scoring.secrets import scoring_signing_secret
 from tests.api.helpers import create_url, error_fields, errors, post_json
 from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, retrieve_url, validate_url
-from tests.fake_scoring_provider import closed_port_url, reply, running_provider
+from tests.fake_scoring_provider import closed_port_url, reply
 
 EXTERNAL = {**DECLARED, "configuration_name": "LOW", "scoring": {"provider": "EXTERNAL"}}
 PASSING = {
@@ -19,14 +18,6 @@ PASSING = {
         {"name": "liveness", "passed": True, "weight": 50, "reason": "the selfie matches"},
     ],
 }
-
-
-@pytest.fixture
-def provider(organization):
-    with running_provider(secret=scoring_signing_secret(organization)) as fake:
-        organization.scoring_url = fake.url
-        organization.save()
-        yield fake
 
 
 @pytest.fixture

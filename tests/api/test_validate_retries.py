@@ -13,10 +13,9 @@ from django_tasks import default_task_backend
 from identifications.models import Event, Identification
 from identifications.services.attempt_scoring import attempt_score, attempts_sweep
 from scoring.models import ScoringAttempt
-from scoring.secrets import scoring_signing_secret
 from tests.api.helpers import create_url, post_json
 from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, retrieve_url, validate_url
-from tests.fake_scoring_provider import reply, running_provider
+from tests.fake_scoring_provider import reply
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
 EXTERNAL = {**DECLARED, "configuration_name": "LOW", "scoring": {"provider": "EXTERNAL"}}
@@ -37,14 +36,6 @@ def queue(settings):
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def provider(organization):
-    with running_provider(secret=scoring_signing_secret(organization)) as fake:
-        organization.scoring_url = fake.url
-        organization.save()
-        yield fake
 
 
 @pytest.fixture
