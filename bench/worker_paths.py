@@ -24,6 +24,7 @@ API_PATH = "/v1/orgs/bench/identifications/identity_document"
 METADATA = {
     "document_number": "12345678Z", "document_type": "NIF", "country": "ES", "name": "JOSE MARIA",
     "last_name": "GARCIA MARQUEZ", "birth_date": "1985-03-12", "expiry_date": "2030-01-01",
+    "mrz": ["IDESPCAB123456012345678Z<<<<<<", "8503127M3001019ESP<<<<<<<<<<<9", "GARCIA<MARQUEZ<<JOSE<MARIA<<<<"],
 }  # fmt: skip
 DECLARED = {
     "name": "José María", "last_name": "García Márquez", "configuration_name": "HIGH",
