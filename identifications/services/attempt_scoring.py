@@ -12,7 +12,6 @@ expired meanwhile ends `abandoned`, with no transition.
 """
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from identifications.actors import Actor
+from identifications.backoff import retry_delay
 from identifications.models import Identification
 from identifications.services.attempts import (
     attempt_scoring_enqueue,
@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 State = ScoringAttempt.State
 # After the n-th failed try the next one comes this much later (the last delay repeats until the give-up time).
 RETRY_DELAYS = [timedelta(seconds=s) for s in (5, 30, 120, 300)]
-# Spread retries by up to 10% so that the attempts of one outage don't all come back in the same second.
-JITTER = 0.1
 # A worker whose clock runs a little behind the web server's still takes an attempt that was just validated (rather
 # than leaving it to the sweeper); a retry taken this much early is harmless.
 CLOCK_TOLERANCE = timedelta(seconds=1)
@@ -170,7 +168,7 @@ def _after_unavailable(attempt: ScoringAttempt, *, lease, reason: str, now) -> N
         _end_uncounted(attempt, lease=lease, state=State.PROVIDER_UNAVAILABLE, now=now)
         logger.warning("scoring attempt %s: provider unavailable, given up: %s", attempt.pk, reason)
         return
-    retry_at = min(now + _retry_delay(attempt.tries), give_up_at)
+    retry_at = min(now + retry_delay(RETRY_DELAYS, attempt.tries), give_up_at)
     with transaction.atomic():
         retried = ScoringAttempt.objects.filter(pk=attempt.pk, state=State.PROCESSING, lease_expires_at=lease).update(
             next_try_at=retry_at, lease_expires_at=None
@@ -179,11 +177,6 @@ def _after_unavailable(attempt: ScoringAttempt, *, lease, reason: str, now) -> N
             # Queued in the same transaction, as validate does (the database queue commits it with the retry time).
             attempt_scoring_enqueue(attempt.pk, run_after=retry_at)
     logger.info("scoring attempt %s: provider unavailable (%s), retry at %s", attempt.pk, reason, retry_at.isoformat())
-
-
-def _retry_delay(tries: int) -> timedelta:
-    delay = RETRY_DELAYS[min(tries, len(RETRY_DELAYS)) - 1]
-    return delay * random.uniform(1 - JITTER, 1 + JITTER)
 
 
 def _end_uncounted(attempt: ScoringAttempt, *, lease, state: str, now) -> None:

@@ -8,7 +8,6 @@ has expired, and the receiver may then see the same `webhook-id` twice (which St
 import base64
 import json
 import logging
-import random
 import secrets
 from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
@@ -22,6 +21,7 @@ from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook
 
 from identifications import outbound
+from identifications.backoff import retry_delay
 from identifications.models import Event, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from identifications.secret_box import fernet_for
 from identifications.services.events import deliveries_enqueue, event_payload
@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 Delivery = WebhookDelivery.Status
 # API.md: retried after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (about 3 days in all).
 RETRY_DELAYS = [timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)]
-# Spread retries by up to 10% so that the deliveries of one outage don't all come back in the same second.
-JITTER = 0.1
 PREVIOUS_SECRET_OVERLAP = timedelta(hours=24)
 RESPONSE_LOG_BYTES = 1024
 
@@ -257,7 +255,7 @@ def _update_health(endpoint, *, succeeded: bool, disable_reason: str, now) -> No
 
 
 def _retry_delay(attempts: int, response) -> timedelta:
-    delay = RETRY_DELAYS[attempts - 1] * random.uniform(1 - JITTER, 1 + JITTER)
+    delay = retry_delay(RETRY_DELAYS, attempts)
     retry_after = _retry_after(response)
     if retry_after is not None:
         delay = max(delay, min(retry_after, RETRY_DELAYS[-1]))

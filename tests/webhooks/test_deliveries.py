@@ -10,9 +10,10 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from identifications import backoff
 from identifications.actors import Actor
 from identifications.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
-from identifications.services import identification_close, webhooks
+from identifications.services import identification_close
 from identifications.services.webhooks import (
     webhook_deliveries_sweep,
     webhook_delivery_attempt,
@@ -156,7 +157,7 @@ def test_three_days_of_failures_disable_the_endpoint(
 ):
     # The schedule without its jitter: its ten attempts span 75.6 hours, past the 72 of the rule. (With jitter, one
     # delivery's last attempt may fall before the 72nd hour, and the test would depend on the draw.)
-    monkeypatch.setattr(webhooks.random, "uniform", lambda low, high: 1.0)
+    monkeypatch.setattr(backoff.random, "uniform", lambda low, high: 1.0)
     receiver.then = 500
     with time_machine.travel(timezone.now(), tick=False) as clock:
         close(IdentificationFactory(organization=organization), django_capture_on_commit_callbacks)
