@@ -19,7 +19,7 @@
 The deployment measured is the documented one (README, "Deploying"): gunicorn with config/gunicorn.conf.py (its
 worker count unless --workers), PostgreSQL, and the rate limiter in Redis (RATELIMIT_CACHE_URL, a Redis database of
 its own that is emptied first; redis-server is installed and started when missing). Not nginx: wrk talks to gunicorn
-directly. Validate's latency and OCR scoring have rows of their own, measured once bench/ocr.py exists.
+directly. Then the worker paths: webhook deliveries, validate's latency and OCR scoring (bench/worker_paths.py).
 """
 
 import argparse
@@ -398,7 +398,7 @@ class Bench:
         from bench import worker_paths
 
         log("phase: worker paths (validate latency, OCR scoring by one db_worker)")
-        self.results["worker_paths"] = {"measured": True, **worker_paths.measure(self, log=log)}
+        self.results["worker_paths"] = worker_paths.measure(self, log=log)
 
     def list_paths(self):
         """The first page and a page ~9,000 rows deep (a cursor at that row's position, as `next` would give)."""

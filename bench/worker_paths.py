@@ -16,20 +16,14 @@ import time
 from pathlib import Path
 
 from bench import loadgen
+from tests.api.validation_helpers import DECLARED, MATCHING_METADATA
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 API_PATH = "/v1/orgs/bench/identifications/identity_document"
-# The README's walkthrough person: the photos below are of their card, and the metadata is what their app read.
-METADATA = {
-    "document_number": "12345678Z", "document_type": "NIF", "country": "ES", "name": "JOSE MARIA",
-    "last_name": "GARCIA MARQUEZ", "birth_date": "1985-03-12", "expiry_date": "2030-01-01",
-    "mrz": ["IDESPCAB123456012345678Z<<<<<<", "8503127M3001019ESP<<<<<<<<<<<9", "GARCIA<MARQUEZ<<JOSE<MARIA<<<<"],
-}  # fmt: skip
-DECLARED = {
-    "name": "José María", "last_name": "García Márquez", "configuration_name": "HIGH",
-    "identity_document": {"document_number": "12345678Z", "document_type": "NIF", "country": "ES"},
-}  # fmt: skip
+# The README's walkthrough person (the tests' validation person): the photos are of their card, and METADATA is
+# what their app read.
+METADATA = MATCHING_METADATA
 
 
 def _rss_mb(pid: int) -> float:
