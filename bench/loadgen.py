@@ -52,11 +52,27 @@ class Server:
     """gunicorn serving config.wsgi with the bench settings, in its own process group (stopped by its pid)."""
 
     def __init__(
-        self, *, env: dict, workers: int | None, worker_class: str, threads: int, log_path: Path, extra_args=()
+        self,
+        *,
+        env: dict,
+        workers: int | None,
+        worker_class: str,
+        threads: int,
+        log_path: Path,
+        extra_args=(),
+        proxied: bool = True,
     ):
         self.env = env
         self.port = free_port()
-        self.base_url = f"http://{HOST}:{self.port}"
+        # wrk's address: nginx (bench/proxy.py) in front of gunicorn as deployed, or gunicorn itself (`proxied=False`).
+        self.upstream_url = f"http://{HOST}:{self.port}"
+        self.base_url = self.upstream_url
+        self.proxy = None
+        if proxied:
+            from bench.proxy import tls_proxy
+
+            self.proxy = tls_proxy(self.port, log_path.parent / f"nginx-{self.port}")
+            self.base_url = self.proxy.url
         args = [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application"]
         conf = ROOT / "config" / "gunicorn.conf.py"
         if conf.exists():
@@ -89,8 +105,10 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.upstream_url}/healthz", timeout=2) as response:
                     if response.status == 200:
+                        if self.proxy is not None:
+                            self.proxy.start()
                         return
             except OSError:
                 pass
@@ -99,6 +117,8 @@ class Server:
         raise RuntimeError(f"gunicorn did not answer /healthz within {timeout} s; see {self.log_path}")
 
     def stop(self) -> None:
+        if self.proxy is not None:
+            self.proxy.stop()
         if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)  # our own process group: gunicorn and its workers

@@ -41,6 +41,8 @@ def environment(db: dict) -> dict:
     import rest_framework
     from django.db import connection
 
+    from bench.proxy import version as proxy_version
+
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server_version = cursor.fetchone()[0]
@@ -79,6 +81,7 @@ def environment(db: dict) -> dict:
             "gunicorn": _first_line([str(venv_bin / "gunicorn"), "--version"]),
             "wrk": _first_line(["wrk", "--version"]).split(" Copyright")[0],
             "pgbench": _first_line(["pgbench", "--version"]),
+            "nginx": proxy_version(),
         },
         "postgresql_settings": settings,
         "schema": schema,
@@ -427,7 +430,8 @@ def markdown(results) -> str:
         + ".",
         f"- Schema: the migrations up to {env.get('schema', '?')}.",
         f"- Deployment: gunicorn with config/gunicorn.conf.py, rate limiter in {config.get('ratelimit_store', '?')}, "
-        "PostgreSQL; wrk talks to gunicorn directly (no nginx in front).",
+        "PostgreSQL, behind nginx with the shipped site (deploy/nginx/, TLS with a self-signed certificate; "
+        "wrk talks HTTPS to nginx.",
         f"- App: gunicorn, {config['workers']} {config['worker_class']} workers"
         + (f" x {config['threads']} threads" if config["worker_class"] == "gthread" else "")
         + f", DEBUG=false, CONN_MAX_AGE={config['conn_max_age']}, database `{config['database']}`; "

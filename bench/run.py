@@ -18,9 +18,9 @@
 
 The deployment measured is the documented one (README, "Deploying"): gunicorn with config/gunicorn.conf.py (its
 worker count unless --workers), PostgreSQL, and the rate limiter in Redis (RATELIMIT_CACHE_URL, a Redis database of
-its own that is emptied first; redis-server is installed and started when missing). Not nginx: wrk talks to gunicorn
-directly. Then the worker paths: webhook deliveries, validate's latency and OCR scoring (bench/worker_paths.py).
-"""
+its own that is emptied first; redis-server is installed and started when missing), behind nginx serving the shipped
+site (deploy/nginx/) with TLS (a throwaway self-signed certificate, bench/proxy.py): wrk talks HTTPS to nginx. Then
+the worker paths: webhook deliveries, validate's latency and OCR scoring (bench/worker_paths.py)."""
 
 import argparse
 import json
@@ -145,7 +145,10 @@ def bench_environment(db: dict, ratelimit_cache_url: str = "") -> dict:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_hex(32),
         "ALLOWED_HOSTS": "127.0.0.1",
+        # The in-process driver's test client speaks plain HTTP; through nginx every request is HTTPS anyway.
         "SECURE_SSL_REDIRECT": "false",
+        # nginx in front (bench/proxy.py), as deployed (deploy/idservice.env.example).
+        "TRUSTED_PROXY_COUNT": "1",
         # Persistent connections, the default (CONN_MAX_AGE=0, one connection per request, is measured as a variant).
         "CONN_MAX_AGE": os.environ.get("BENCH_CONN_MAX_AGE", "60"),
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
@@ -574,6 +577,7 @@ def main(argv=None) -> int:
     (OUT / "gunicorn.log").unlink(missing_ok=True)
     ensure_tool("wrk", "wrk")
     ensure_tool("/usr/bin/time", "time")
+    ensure_tool("/usr/sbin/nginx", "nginx")
     ensure_redis(args.ratelimit_cache_url)
     db = bench_database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, args.database)
     log(f"database {db['shown_url']} (dropped and created again)")

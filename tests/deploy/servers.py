@@ -63,32 +63,39 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
     return rendered
 
 
-def render_site(*, listen_port: int, upstream_port: int, folder: Path) -> str:
-    """deploy/nginx/idservice.conf for the test: plain HTTP on `listen_port`, gunicorn on `upstream_port`."""
+def render_site(*, listen_port: int, upstream_port: int, folder: Path, tls: tuple[Path, Path] | None = None) -> str:
+    """deploy/nginx/idservice.conf on `listen_port` of loopback, gunicorn on `upstream_port`. Plain HTTP, or with
+    `tls` (certificate, key) the shipped TLS settings with that pair (the benchmark's proxy, bench/proxy.py)."""
     site = SITE.read_text()
     site = _replace_once(site, r"server 127\.0\.0\.1:8000 ", f"server 127.0.0.1:{upstream_port} ")
     # The port-80 server only redirects to HTTPS: not part of the test.
     site = _replace_once(site, r"^# Plain HTTP only redirects.*?^}\n", "")
-    site = _replace_once(
-        site, r"^    listen 443 ssl http2 default_server;$", f"    listen 127.0.0.1:{listen_port} default_server;"
-    )
+    listen = f"127.0.0.1:{listen_port} ssl http2" if tls else f"127.0.0.1:{listen_port}"
+    site = _replace_once(site, r"^    listen 443 ssl http2 default_server;$", f"    listen {listen} default_server;")
     site = _replace_once(site, r"^    listen \[::\]:443 ssl http2 default_server;\n", "")
-    site = re.sub(r"^    ssl_\w+ .*;\n", "", site, flags=re.MULTILINE)
+    if tls:
+        certificate, key = tls
+        site = _replace_once(site, r"^    ssl_certificate \S+;$", f"    ssl_certificate {certificate};")
+        site = _replace_once(site, r"^    ssl_certificate_key \S+;$", f"    ssl_certificate_key {key};")
+    else:
+        site = re.sub(r"^    ssl_\w+ .*;\n", "", site, flags=re.MULTILINE)
     site = _replace_once(site, r"include /etc/nginx/snippets/idservice-proxy\.conf;", f"include {PROXY_SNIPPET};")
     return _replace_once(site, r"/var/log/nginx/idservice\.access\.log", str(folder / "access.log"))
 
 
-def render_nginx_conf(*, listen_port: int, upstream_port: int, folder: Path) -> Path:
+def render_nginx_conf(
+    *, listen_port: int, upstream_port: int, folder: Path, tls: tuple[Path, Path] | None = None, worker_processes="1"
+) -> Path:
     temporary = folder / "temp"
     temporary.mkdir(exist_ok=True)
-    site = render_site(listen_port=listen_port, upstream_port=upstream_port, folder=folder)
+    site = render_site(listen_port=listen_port, upstream_port=upstream_port, folder=folder, tls=tls)
     # As root, nginx's workers would switch to `nobody`, who can't enter pytest's private temporary folder.
     user = "user root;" if os.geteuid() == 0 else ""
     conf = folder / "nginx.conf"
     conf.write_text(
         f"""daemon off;
 {user}
-worker_processes 1;
+worker_processes {worker_processes};
 pid {folder}/nginx.pid;
 error_log {folder}/error.log info;
 events {{ worker_connections 256; }}
@@ -106,11 +113,17 @@ http {{
 
 
 class Nginx:
-    def __init__(self, upstream_port: int, folder: Path):
+    def __init__(self, upstream_port: int, folder: Path, *, tls: tuple[Path, Path] | None = None, worker_processes="1"):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.folder = folder
-        self.conf = render_nginx_conf(listen_port=self.port, upstream_port=upstream_port, folder=folder)
+        self.conf = render_nginx_conf(
+            listen_port=self.port,
+            upstream_port=upstream_port,
+            folder=folder,
+            tls=tls,
+            worker_processes=worker_processes,
+        )
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Nginx":
