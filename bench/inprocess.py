@@ -149,6 +149,12 @@ def per_request_cost(name: str, request, *, repeats: int) -> dict:
 
 
 def request_costs(raw_key: str, api_path: str, pending_ids: list[str], *, repeats: int) -> list[dict]:
+    requests = request_functions(raw_key, api_path, pending_ids)
+    return [per_request_cost(name, request, repeats=repeats) for name, request in requests.items()]
+
+
+def request_functions(raw_key: str, api_path: str, pending_ids: list[str]) -> dict:
+    """The requests of the in-process table, by name: each call sends one (close consumes one pending id)."""
     import itertools
     import json
 
@@ -165,7 +171,7 @@ def request_costs(raw_key: str, api_path: str, pending_ids: list[str], *, repeat
     def ok(response, status=200):
         assert response.status_code == status, (response.status_code, response.content[:300])
 
-    requests = {
+    return {
         "framework ceiling (constant JSON)": lambda: ok(client.get("/bench/constant")),
         "framework+db ceiling (2 INSERTs)": lambda: ok(client.post("/bench/insert")),
         "create": lambda: ok(client.post(api_path, body, content_type="application/json", headers=auth)),
@@ -173,7 +179,6 @@ def request_costs(raw_key: str, api_path: str, pending_ids: list[str], *, repeat
         "retrieve": lambda: ok(client.get(f"{api_path}/{next(retrieve_ids)}", headers=auth)),
         "list first page": lambda: ok(client.get(f"{api_path}?limit=25", headers=auth)),
     }
-    return [per_request_cost(name, request, repeats=repeats) for name, request in requests.items()]
 
 
 def explain_rolled_back(sql: str) -> list[str]:

@@ -184,6 +184,24 @@ class ScoringOutput(serializers.Serializer):
     provider = serializers.ChoiceField(choices=Provider.values)
 
 
+# One unbound field for every timestamp of a response: its to_representation (the API's DATETIME_FORMAT in the
+# current time zone) depends on no parent, so one instance serves every call.
+_TIMESTAMP = serializers.DateTimeField()
+
+
+def _timestamp(value) -> str | None:
+    return None if value is None else _TIMESTAMP.to_representation(value)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+# The declared fields of the responses below are the OpenAPI document's; their `to_representation` is written out
+# by hand because it runs for every create, retrieve and list row: DRF builds each serializer instance's fields by
+# deep-copying the declared ones and then walks them one by one, about a tenth of a retrieve's CPU for a dozen keys
+# (bench/NOTES.md, "The create path"). The output is the fields' own, key for key and in their order:
+# tests/api/test_response_representation.py compares the two. (A docstring would become the schema's description.)
 class IdentificationOutput(serializers.Serializer):
     """The fields every identification response shares."""
 
@@ -196,6 +214,19 @@ class IdentificationOutput(serializers.Serializer):
     scoring = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+
+    def to_representation(self, identification):
+        return {
+            "id": str(identification.id),
+            "status": str(identification.status),
+            "name": _text(identification.name),
+            "last_name": _text(identification.last_name),
+            "identity_document": self.get_identity_document(identification),
+            "configuration_name": str(identification.configuration.name),
+            "scoring": self.get_scoring(identification),
+            "created_at": _timestamp(identification.created_at),
+            "expires_at": _timestamp(identification.expires_at),
+        }
 
     @extend_schema_field(IdentityDocumentOutput(allow_null=True))
     def get_identity_document(self, identification):
@@ -217,6 +248,9 @@ class CreateIdentityDocumentIdentificationResponse(IdentificationOutput):
     client_secret = serializers.CharField(
         help_text="Shown once: lets the person's app read and validate this identification until it expires."
     )
+
+    def to_representation(self, identification):
+        return {**super().to_representation(identification), "client_secret": str(identification.client_secret)}
 
 
 class AttemptsOutput(serializers.Serializer):
@@ -251,6 +285,17 @@ class IdentityDocumentIdentificationResponse(IdentificationOutput):
     redacted_at = serializers.DateTimeField(
         allow_null=True, help_text="When the personal data (names, document number, evidence) was erased."
     )
+
+    def to_representation(self, identification):
+        return {
+            **super().to_representation(identification),
+            "attempts": self.get_attempts(identification),
+            "result": self.get_result(identification),
+            "updated_at": _timestamp(identification.updated_at),
+            "closed_at": _timestamp(identification.closed_at),
+            "close_reason": self.get_close_reason(identification),
+            "redacted_at": _timestamp(identification.redacted_at),
+        }
 
     @extend_schema_field(StoredIdentityDocumentOutput(allow_null=True))
     def get_identity_document(self, identification):

@@ -1,5 +1,6 @@
 """Serializer fields that hold the contract's input rules: strict strings, ISO-8601 durations, country codes."""
 
+import copy
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -185,6 +186,19 @@ class StrictDateTimeField(serializers.DateTimeField):
 
 class StrictSerializer(serializers.Serializer):
     """Rejects fields it does not declare (they are almost always typos) as `unknown_field`."""
+
+    def get_fields(self):
+        # DRF deep-copies the declared fields for every serializer instance, which re-runs each field's __init__
+        # on deep copies of all its arguments (labels, help texts, choices, ...): about half of a create's input
+        # validation CPU (bench/NOTES.md, "The create path"). Each instance still needs fields of its own, because
+        # binding a field to its serializer (`bind`: parent, field_name, source) writes to the field; a shallow copy
+        # gives it that. What the copies share was built once at declaration and is only read afterwards (the
+        # arguments, error messages, validators). Nested serializers keep DRF's deep copy: a copy of one must not
+        # share the `fields` (or a list's `child`) it binds to itself.
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
 
     def to_internal_value(self, data):
         unknown = {}
