@@ -261,6 +261,7 @@ class Bench:
         self.warm_up("create.lua", API_PATH, self.key_env(BENCH_RUN_NUMBER=str(self.create_run)))
         retrieve_ids = OUT / "retrieve_ids_empty.txt"
         retrieve_ids.write_text("\n".join(self.pending_ids(500)) + "\n")
+        self.analyze()
         for connections in CONNECTIONS:
             rows = self.table_rows()
             self.record(group, self.wrk("framework ceiling (constant JSON)", "get.lua", "/bench/constant", connections))
@@ -276,6 +277,18 @@ class Bench:
         self.variants()
         self.request_costs(group)
         self.admin(group)
+
+    def analyze(self):
+        """What autovacuum does soon after a table grows (this machine's server runs with autovacuum off): without
+        statistics the planner took close's conditional UPDATE through identification_org_status, walking every
+        PENDING row of the organization, instead of the primary key (bench/NOTES.md, "close: where the 29 ms of
+        wall time went")."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE identifications_identification, identifications_identificationevent, identifications_event"
+            )
 
     def rounds(self, group):
         """Short runs repeated, alternating, for the comparisons the targets make: other load on the machine moves
@@ -435,14 +448,10 @@ class Bench:
                 self.results["explain"][f"API {name} #{index + 1}"] = {"sql": sql, "plan": inprocess.explain(sql)}
 
     def admin(self, group):
-        from django.db import connection
-
         from bench import inprocess
         from identifications.models import Identification
 
-        with connection.cursor() as cursor:
-            # What autovacuum does soon after a table grows: the planner then knows how many rows match.
-            cursor.execute("ANALYZE identifications_identification, identifications_identificationevent")
+        self.analyze()  # the planner then knows how many rows match
 
         sample = (
             Identification.objects.filter(document_number__isnull=False).order_by("created_at")
