@@ -404,7 +404,7 @@ def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_validate_stores_and_enqueues_in_five_statements(client, auth, database_queue, capture_queries):
+def test_validate_stores_and_enqueues_in_four_statements(client, auth, database_queue, capture_queries):
     from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
 
     body = post_json(client, create_url(), DECLARED, auth).json()
@@ -415,12 +415,12 @@ def test_validate_stores_and_enqueues_in_five_statements(client, auth, database_
 
     assert response.status_code == 204
     # 1. SELECT the identification by its client secret's hash (authentication), joined with what validate needs
-    # 2. SELECT ... FOR UPDATE the identification (attempts take turns; one processing at a time)
+    # 2. UPDATE the identification: attempt_processing, if still open, idle and with the attempts used as read (the
+    #    row stays locked until commit: attempts take turns; one processing at a time)
     # 3. INSERT the scoring attempt (processing)
-    # 4. UPDATE the identification: attempt_processing
-    # 5. INSERT the score_attempt task (django-tasks-db), in the same transaction
+    # 4. INSERT the score_attempt task (django-tasks-db), in the same transaction
     # (and, after authentication, the rate limiter's upsert where the store is the database)
-    assert queries.verbs == rate_limited(["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], after=1)
+    assert queries.verbs == rate_limited(["SELECT", "UPDATE", "INSERT", "INSERT"], after=1)
     assert "dbtaskresult" in queries.statements[-1]
 
 
