@@ -424,6 +424,26 @@ def test_validate_stores_and_enqueues_in_four_statements(client, auth, database_
     assert "dbtaskresult" in queries.statements[-1]
 
 
+def test_validate_with_the_api_key_reads_the_row_without_joins(client, auth, database_queue, capture_queries):
+    from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
+
+    body = post_json(client, create_url(), DECLARED, auth).json()
+
+    with capture_queries() as queries:
+        response = post_json(
+            client, validate_url(body["id"]), {"evidence_metadata": MATCHING_METADATA}, {**auth, **DEVICE}
+        )
+
+    assert response.status_code == 204
+    # 1. SELECT the organization's identification, its own row: a 204 needs neither document type nor configuration
+    # 2. UPDATE the identification: attempt_processing (as with the client secret, above)
+    # 3. INSERT the scoring attempt (processing)
+    # 4. INSERT the score_attempt task (django-tasks-db)
+    # (the API key comes from its cache; the rate limiter's upsert where the store is the database)
+    assert queries.verbs == rate_limited(["SELECT", "UPDATE", "INSERT", "INSERT"], after=0)
+    assert " JOIN " not in queries.statements[-4]
+
+
 def test_the_worker_scores_a_failed_attempt_in_eight_statements(client, auth, database_queue, capture_queries):
     from identifications.services.attempt_scoring import attempt_score
     from scoring.models import ScoringAttempt
