@@ -24,6 +24,8 @@ API_PATH = "/v1/orgs/bench/identifications/identity_document"
 # The README's walkthrough person (the tests' validation person): the photos are of their card, and METADATA is
 # what their app read.
 METADATA = MATCHING_METADATA
+# The device headers bench/wrk/validate.lua sends.
+DEVICE = {"x-installation-id": "bench", "x-fingerprint": "bench", "User-Agent": "bench/1.0"}
 
 
 def _rss_mb(pid: int) -> float:
@@ -78,6 +80,34 @@ def validate_latency(bench, media_root: str, *, connections: int = 8) -> dict:
             "validate_non_2xx": result.non_2xx}  # fmt: skip
 
 
+def validate_cost(bench, media_root: str, *, log) -> dict:
+    """One validate at a time in this process (the test client, no HTTP), as bench/inprocess.py measures create:
+    CPU per request and its statements, which other load on the machine hardly moves, unlike wrk's latency."""
+    from django.test import Client, override_settings
+
+    from bench import inprocess
+    from tests.ocr.corpus import SAMPLE_PATH
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {"Authorization": f"Bearer {bench.fixtures['raw_key']}", **DEVICE}
+    body = json.dumps({"evidence": base64.b64encode(SAMPLE_PATH.read_bytes()).decode(), "evidence_metadata": METADATA})
+    repeats = bench.args.cost_repeats
+    ids = iter(bench.pending_ids(repeats + 10))
+
+    def validate():
+        url = f"{API_PATH}/{next(ids)}/validate"
+        response = client.post(url, body, content_type="application/json", headers=headers)
+        assert response.status_code == 204, (response.status_code, response.content[:300])
+
+    with override_settings(MEDIA_ROOT=media_root):
+        cost = inprocess.per_request_cost("validate (92 KB JPEG, store + enqueue)", validate, repeats=repeats)
+    # Beside create's and the ceilings' rows of the in-process table (BENCHMARKS.md, "Per request, in-process").
+    bench.results.setdefault("costs", {})["worker paths"] = [cost]
+    log(f"in-process {cost['name']:<34} wall {cost['wall_ms']:6.2f} ms  CPU {cost['cpu_ms']:6.2f} ms  "
+        f"{cost['queries']} statements")  # fmt: skip
+    return {"validate_cpu_ms": cost["cpu_ms"], "validate_statements": cost["queries"]}
+
+
 def scoring_throughput(bench, media_root: str, *, photos: int, log) -> dict:
     """`photos` validations of distinct captures of the walkthrough card (seeded capture damage), then one db_worker
     scores them: validations per minute, and the worker's resident memory with the OCR models loaded."""
@@ -91,7 +121,6 @@ def scoring_throughput(bench, media_root: str, *, photos: int, log) -> dict:
     DBTaskResult.objects.all().delete()
     client = Client()
     auth = {"Authorization": f"Bearer {bench.fixtures['raw_key']}"}
-    device = {"x-installation-id": "bench", "x-fingerprint": "bench", "User-Agent": "bench/1.0"}
     ids = []
     with override_settings(MEDIA_ROOT=media_root, ALLOWED_HOSTS=["testserver"]):
         for seed in range(photos):
@@ -102,7 +131,7 @@ def scoring_throughput(bench, media_root: str, *, photos: int, log) -> dict:
                 f"{API_PATH}/{created['id']}/validate",
                 body,
                 content_type="application/json",
-                headers={**auth, **device},
+                headers={**auth, **DEVICE},
             )
             assert response.status_code == 204, response.content
             ids.append(created["id"])
@@ -150,6 +179,7 @@ def ocr_time_per_photo(*, photos: int) -> dict:
 def measure(bench, *, log, photos: int = 30) -> dict:
     with tempfile.TemporaryDirectory() as media_root:
         results = validate_latency(bench, media_root)
+        results |= validate_cost(bench, media_root, log=log)
         results |= scoring_throughput(bench, media_root, photos=photos, log=log)
     results |= ocr_time_per_photo(photos=photos)
     return results

@@ -404,7 +404,7 @@ def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_validate_stores_and_enqueues_in_five_statements(client, auth, database_queue, capture_queries):
+def test_validate_stores_and_enqueues_in_four_statements(client, auth, database_queue, capture_queries):
     from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
 
     body = post_json(client, create_url(), DECLARED, auth).json()
@@ -415,13 +415,33 @@ def test_validate_stores_and_enqueues_in_five_statements(client, auth, database_
 
     assert response.status_code == 204
     # 1. SELECT the identification by its client secret's hash (authentication), joined with what validate needs
-    # 2. SELECT ... FOR UPDATE the identification (attempts take turns; one processing at a time)
+    # 2. UPDATE the identification: attempt_processing, if still open, idle and with the attempts used as read (the
+    #    row stays locked until commit: attempts take turns; one processing at a time)
     # 3. INSERT the scoring attempt (processing)
-    # 4. UPDATE the identification: attempt_processing
-    # 5. INSERT the score_attempt task (django-tasks-db), in the same transaction
+    # 4. INSERT the score_attempt task (django-tasks-db), in the same transaction
     # (and, after authentication, the rate limiter's upsert where the store is the database)
-    assert queries.verbs == rate_limited(["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"], after=1)
+    assert queries.verbs == rate_limited(["SELECT", "UPDATE", "INSERT", "INSERT"], after=1)
     assert "dbtaskresult" in queries.statements[-1]
+
+
+def test_validate_with_the_api_key_reads_the_row_without_joins(client, auth, database_queue, capture_queries):
+    from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
+
+    body = post_json(client, create_url(), DECLARED, auth).json()
+
+    with capture_queries() as queries:
+        response = post_json(
+            client, validate_url(body["id"]), {"evidence_metadata": MATCHING_METADATA}, {**auth, **DEVICE}
+        )
+
+    assert response.status_code == 204
+    # 1. SELECT the organization's identification, its own row: a 204 needs neither document type nor configuration
+    # 2. UPDATE the identification: attempt_processing (as with the client secret, above)
+    # 3. INSERT the scoring attempt (processing)
+    # 4. INSERT the score_attempt task (django-tasks-db)
+    # (the API key comes from its cache; the rate limiter's upsert where the store is the database)
+    assert queries.verbs == rate_limited(["SELECT", "UPDATE", "INSERT", "INSERT"], after=0)
+    assert " JOIN " not in queries.statements[-4]
 
 
 def test_the_worker_scores_a_failed_attempt_in_eight_statements(client, auth, database_queue, capture_queries):

@@ -20,6 +20,7 @@ from identifications.api.http.client_secret import ClientSecretAuthentication
 from identifications.api.http.permissions import CredentialMayAccess
 from identifications.api.http.schema import error_responses, string_parameter_schema
 from identifications.api.organization import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
+from identifications.selectors.validation import identification_get_for_validation
 from identifications.services.attempts import identification_validate
 from identifications.services.lifecycle import identification_expire_if_due
 
@@ -50,11 +51,11 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
     lookup_value_regex = "[^/]+"
     max_body_bytes = settings.API_MAX_VALIDATE_BODY_BYTES
 
-    def get_identification(self, request, identification_id):
+    def get_identification(self, request, identification_id, *, read=None):
         identification_id = parse_uuid(identification_id, "identification_id")
         # A client secret's authentication already loaded its identification (and checked it is the one in the
-        # path); an API key reads it.
-        identification = request.auth.identification or selectors.identification_get(
+        # path); an API key reads it, with what the response needs unless the endpoint says otherwise (`read`).
+        identification = request.auth.identification or (read or selectors.identification_get)(
             organization=request.auth.organization, identification_id=identification_id
         )
         return identification_expire_if_due(identification)
@@ -95,7 +96,7 @@ class IdentityDocumentIdentificationHolderViewSet(APIViewSet):
     )
     @action(detail=True, methods=["post"])
     def validate(self, request, org_id, identification_id):
-        identification = self.get_identification(request, identification_id)
+        identification = self.get_identification(request, identification_id, read=identification_get_for_validation)
         device = device_context(request)
         body = ValidateIdentityDocumentIdentificationRequest(data=json_object_body(request))
         body.is_valid(raise_exception=True)

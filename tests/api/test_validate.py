@@ -243,6 +243,37 @@ def test_bad_input_is_400_and_consumes_no_attempt(client, opened, body, field, c
     assert Identification.objects.get(pk=identification_id).attempts_used == 0
 
 
+def test_evidence_with_spaces_around_its_base64_is_taken_as_before(client, opened):
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), {"evidence": f"  {image_base64()} "})
+
+    assert response.status_code == 204, response.content
+    assert ScoringAttempt.objects.get().evidence_content_type == "image/png"
+
+
+@pytest.mark.parametrize("spoiled", ["{}\n", "\t{}", "{}\x00"])
+def test_evidence_with_a_control_character_around_its_base64_is_400_naming_it(client, opened, spoiled):
+    identification_id, secret = opened
+
+    response = validate(client, identification_id, holder(secret), {"evidence": spoiled.format(image_base64())})
+
+    assert response.status_code == 400, response.content
+    assert [(entry["field"], entry["code"]) for entry in errors(response)] == [
+        ("evidence", "control_characters_not_allowed")
+    ]
+    assert not ScoringAttempt.objects.exists()
+
+
+def test_evidence_never_prints_its_image():
+    from identifications.services.attempts import Evidence
+
+    evidence = Evidence(content=b"\xff\xd8 the holder's card", content_type="image/jpeg", extension=".jpg")
+
+    assert "card" not in repr(evidence)
+    assert "card" not in str(evidence)
+
+
 def test_oversized_image_is_400(client, opened, settings):
     settings.EVIDENCE_MAX_BYTES = 1000
     identification_id, secret = opened

@@ -234,3 +234,66 @@ def test_a_worker_whose_clock_is_slightly_behind_still_scores_a_fresh_attempt(cl
     assert attempt_score(attempt_id=ScoringAttempt.objects.get().pk, now=NOW - timedelta(milliseconds=500))
 
     assert get(client, identification_id, holder)["status"] == "VERIFIED"
+
+
+# A validation reads its identification before it claims it (the view's read, then one conditional UPDATE); what
+# happens in between must still end as if the two validations had taken turns.
+
+
+def validate_as_read_earlier(identification):
+    from identifications.actors import Actor
+    from identifications.services import DeviceContext, identification_validate
+    from scoring.checks import EvidenceMetadata
+
+    return identification_validate(
+        identification=identification,
+        actor=Actor.holder(),
+        device=DeviceContext(installation_id="install-1", fingerprint="fp-1", user_agent="test"),
+        metadata=EvidenceMetadata(document_number="12345678Z"),
+    )
+
+
+def test_a_validation_read_before_an_attempt_was_scored_numbers_its_own_after_it(client, opened, queue):
+    identification_id, holder = opened
+    read_earlier = Identification.objects.get(pk=identification_id)
+    post_json(client, validate_url(identification_id), {"evidence_metadata": MATCHING_METADATA}, holder)
+    run_queued(queue)  # no evidence: fails HIGH, attempts remain
+
+    attempt = validate_as_read_earlier(read_earlier)
+
+    assert attempt.number == 2
+    assert list(ScoringAttempt.objects.order_by("number").values_list("number", "state")) == [
+        (1, State.SCORED),
+        (2, State.PROCESSING),
+    ]
+    assert get(client, identification_id, holder)["attempts"] == {"used": 1, "max": 5, "processing": True}
+    assert len(queue.results) == 1
+
+
+def test_a_validation_read_before_another_one_came_in_is_attempt_in_progress(client, opened, queue):
+    from identifications.errors import AttemptInProgress
+
+    identification_id, holder = opened
+    read_earlier = Identification.objects.get(pk=identification_id)
+    post_json(client, validate_url(identification_id), PASSING_BODY, holder)
+
+    with pytest.raises(AttemptInProgress):
+        validate_as_read_earlier(read_earlier)
+
+    assert ScoringAttempt.objects.count() == 1
+    assert len(queue.results) == 1
+
+
+def test_a_validation_read_before_a_close_is_not_open(client, auth, opened, queue):
+    from identifications.errors import IdentificationNotOpen
+
+    identification_id, _ = opened
+    read_earlier = Identification.objects.get(pk=identification_id)
+    assert post_json(client, close_url(identification_id), {"reason": "done"}, auth).status_code == 204
+
+    with pytest.raises(IdentificationNotOpen, match="CLOSED"):
+        validate_as_read_earlier(read_earlier)
+
+    assert not ScoringAttempt.objects.exists()
+    assert not queue.results
+    assert get(client, identification_id, auth)["attempts"]["processing"] is False
