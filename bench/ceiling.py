@@ -2,8 +2,11 @@
 
 - `constant`: Django (every middleware of the production settings) answering a constant JSON body: the framework
   ceiling.
-- `insert`: the same two INSERTs as a create (the identification and its creation event, in one transaction,
-  through the ORM) with no authentication, parsing, validation or serialization: the framework + database ceiling.
+- `insert`: the same statements as a create, in one transaction, through the ORM: the identification, its audit
+  event, its public event (the outbox's row, with a payload of the same shape) and the SELECT of the organization's
+  webhook endpoints; with no authentication, rate limiting, parsing, validation or serialization: the framework +
+  database ceiling. The outbox's two statements are the webhooks contract's (API.md: an event exists if and only if
+  its transition committed), so the ceiling does them too; until issue 13's second round it did only the first two.
 """
 
 from datetime import timedelta
@@ -16,7 +19,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from identifications.client_secrets import new_client_secret
-from identifications.models import DocumentType, Identification, IdentificationEvent, Organization
+from identifications.models import (
+    DocumentType,
+    Event,
+    Identification,
+    IdentificationEvent,
+    Organization,
+    WebhookEndpoint,
+)
 from scoring.models import Configuration
 
 BENCH_ORGANIZATION = "bench"
@@ -69,4 +79,14 @@ def insert(request):
             actor="ceiling",
             created_at=now,
         )
+        event = Event(organization_id=organization_id, identification=identification, type="identification.created")
+        event.sequence, event.created_at = 1, now
+        event.payload = {
+            "id": event.public_id,
+            "type": event.type,
+            "timestamp": now.isoformat(),
+            "data": {"id": str(identification.pk), "organization": BENCH_ORGANIZATION, "status": "PENDING"},
+        }
+        event.save(force_insert=True)
+        list(WebhookEndpoint.objects.filter(organization_id=organization_id, enabled=True))
     return HttpResponse(str(identification.pk), content_type="text/plain", status=200)

@@ -173,7 +173,7 @@ def request_functions(raw_key: str, api_path: str, pending_ids: list[str]) -> di
 
     return {
         "framework ceiling (constant JSON)": lambda: ok(client.get("/bench/constant")),
-        "framework+db ceiling (2 INSERTs)": lambda: ok(client.post("/bench/insert")),
+        "framework+db ceiling (create's 4 statements)": lambda: ok(client.post("/bench/insert")),
         "create": lambda: ok(client.post(api_path, body, content_type="application/json", headers=auth)),
         "close": lambda: ok(client.generic("POST", f"{api_path}/{next(ids)}/close", headers=auth), 204),
         "retrieve": lambda: ok(client.get(f"{api_path}/{next(retrieve_ids)}", headers=auth)),
@@ -193,7 +193,7 @@ def explain_rolled_back(sql: str) -> list[str]:
 
 
 def explain_create_inserts(raw_key: str, api_path: str) -> dict[str, list[str]]:
-    """The plans of create's two INSERTs, with the buffers and WAL each one touches: captured from a create run in
+    """The plans of create's INSERTs, with the buffers and WAL each one touches: captured from a create run in
     a transaction that is rolled back, then run again under EXPLAIN (ANALYZE, BUFFERS, WAL), rolled back too."""
     import json
 

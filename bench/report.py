@@ -451,9 +451,10 @@ def markdown(results) -> str:
         "## Create against its ceilings (near-empty table)",
         "",
         "Framework ceiling: a Django view returning a constant JSON body through the same middleware. "
-        "Framework+db ceiling: a view doing the same two INSERTs (identification + event) in one transaction "
-        "through the ORM, without authentication, parsing, validation or serialization. Database ceiling: "
-        "pgbench running the same INSERTs (bench/insert.sql).",
+        "Framework+db ceiling: a view doing create's four statements (INSERT identification, audit event and "
+        "public event, SELECT of the webhook endpoints) in one transaction through the ORM, without authentication, "
+        "rate limiting, parsing, validation or serialization. Database ceiling: pgbench running the same statements "
+        "(bench/insert.sql).",
         "",
         ratio_table(results),
         "",
