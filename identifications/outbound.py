@@ -239,22 +239,22 @@ def _failure_reason(error: BaseException) -> str:
 _TRANSPORT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
 
-def _read_body(raw: urllib3.BaseHTTPResponse, max_body: int) -> tuple[bytes, bool]:
-    """The body's first ``max_body`` bytes, and whether that was all of it (the end of the body was read)."""
+def _read_body(raw: urllib3.BaseHTTPResponse, max_body: int) -> bytes:
     read = getattr(raw, "read1", None) or raw.read
     body = bytearray()
-    while len(body) <= max_body:
-        # One byte past the limit tells a body of exactly max_body bytes from a longer one.
-        chunk = read(min(_CHUNK_BYTES, max_body + 1 - len(body)), decode_content=True)
+    while len(body) < max_body:
+        chunk = read(min(_CHUNK_BYTES, max_body - len(body)), decode_content=True)
         if not chunk:
-            return bytes(body), True
+            break
         body += chunk
-    return bytes(body[:max_body]), False
+    return bytes(body[:max_body])
 
 
 def session() -> requests.Session:
-    """A session for several ``post`` calls that reuses connections (keep-alive) between them: every connection it
-    opens is peer-checked when opened, and none goes through an environment proxy. Close it when done."""
+    """A session for several ``post`` calls over kept-alive connections: each connection it opens is peer-checked
+    when opened, and none goes through an environment proxy. A connection goes back to its pool only when its
+    reply's body was read to the end (urllib3 releases it then); a reply cut at ``max_body`` closes it. Close the
+    session when done."""
     client = requests.Session()
     client.trust_env = False
     return _guarded(client)
@@ -274,10 +274,9 @@ def post(
 
     ``timeout`` (default: the deadline) bounds each connect and each read on its own. A ``session`` given by the
     caller (connection reuse, see ``session()``) gets the peer-checking adapter mounted, never uses environment
-    proxies, and is left open; a connection goes back to its pool only when the reply's body was read to its end.
-    Raises OutboundFailure, whose ``reason`` is one of: the refusal codes of ``check_url`` except
-    ``unresolvable_host``, "timeout", "connection_refused", "connection_error", "tls_error", "protocol_error",
-    "transport_error".
+    proxies, and is left open. Raises OutboundFailure, whose ``reason`` is one of: the refusal codes of
+    ``check_url`` except ``unresolvable_host``, "timeout", "connection_refused", "connection_error", "tls_error",
+    "protocol_error", "transport_error".
     """
     try:
         _check_shape(url)
@@ -302,14 +301,9 @@ def post(
                     allow_redirects=False,
                     stream=True,
                 ) as response:
-                    content, complete = _read_body(response.raw, max_body)
+                    content = _read_body(response.raw, max_body)
                     if watchdog.expired:
                         raise OutboundFailure("timeout")
-                    if complete and not own_session:
-                        # Back to the session's pool for the next post. Without this, closing the response closes
-                        # the connection (requests does not know its body was read through `raw`); a body left
-                        # partly unread must be closed with it, never reused.
-                        response.raw.release_conn()
                     return OutboundResponse(
                         status=response.status_code,
                         headers=response.headers,
