@@ -1,0 +1,452 @@
+"""Sending due webhook deliveries a batch at a time (Standard Webhooks signatures, retries with backoff).
+
+A task run (`tasks.deliver_webhooks`) loops: it claims a batch of due deliveries with a lease in one statement (the
+events' payloads and the endpoints come back with it), POSTs each outside any transaction (one keep-alive connection
+per endpoint origin), then writes the batch's outcomes in one transaction under that lease: the attempts' log in one
+INSERT, the deliveries in one UPDATE, and one health UPDATE per endpoint. It stops when nothing is due.
+
+A worker killed mid-batch loses nothing: its leases expire and the sweeper re-queues the deliveries, whose receivers
+may then see a `webhook-id` twice (which Standard Webhooks receivers expect). An outcome is written only under the
+lease it was sent under: if that lease expired and another worker took the delivery over, the other one's stands.
+"""
+
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, F, Field, Q, Value, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from identifications import outbound
+from identifications.backoff import retry_delay
+from identifications.models import Event, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
+from identifications.services.events import deliveries_wake, queue_runs_in_workers
+from identifications.services.webhooks import signature_header, signing_secrets_of
+
+logger = logging.getLogger("identifications.services.webhooks")
+
+Delivery = WebhookDelivery.Status
+# API.md: retried after about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (about 3 days in all).
+RETRY_DELAYS = [timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)]
+RESPONSE_LOG_BYTES = 1024
+# Deliveries per claim. A batch's POSTs are sequential: a slow endpoint delays the rest of its batch (as it held a
+# worker before batches), so batches stay small; 50 makes the per-batch statements a few hundredths per delivery.
+BATCH_SIZE = 50
+# A task run hands its worker back to the queue (scoring tasks share it) after this long, leaving the rest of the
+# backlog to a successor task it enqueues.
+TASK_TIME_BUDGET_SECONDS = 10.0
+# Time kept, after a batch's last POST, to write its outcomes before the lease expires.
+RECORDING_MARGIN = timedelta(seconds=5)
+# A run of successes rewrites the endpoint's last_success_at only when it is older than this: the endpoint row is
+# the one row that every worker delivering to that endpoint would otherwise write for every delivery.
+LAST_SUCCESS_RESOLUTION = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery claimed under a lease, with what sending it needs."""
+
+    id: int
+    attempts: int
+    event_public_id: str
+    event_type: str
+    payload: dict
+    endpoint_id: int
+    endpoint_public_id: str
+    url: str
+    secret_encrypted: str
+    previous_secret_encrypted: str
+    previous_secret_expires_at: datetime | None
+
+    @property
+    def is_test(self) -> bool:
+        # webhook.test is delivered even to a disabled endpoint and says nothing about its health.
+        return self.event_type == Event.Type.WEBHOOK_TEST
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Claimed
+    started: datetime
+    finished: datetime
+    response: outbound.OutboundResponse | None
+    error: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.response is not None and 200 <= self.response.status < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.response is not None and self.response.status == 410
+
+
+# --- The task's loop -------------------------------------------------------------------------------------------
+
+
+def webhook_deliveries_send_due(*, batch_size: int = BATCH_SIZE, time_budget: float = TASK_TIME_BUDGET_SECONDS) -> int:
+    """Send every due delivery, a batch at a time, until none is left or the time budget is spent (then a successor
+    task is enqueued). Returns how many were sent."""
+    started = time.monotonic()
+    sent = 0
+    helper_asked = False
+    with closing(outbound.session()) as session:
+        while True:
+            batch, lease = _claim(now=timezone.now(), limit=batch_size)
+            if not batch:
+                return sent
+            if len(batch) == batch_size and not helper_asked and queue_runs_in_workers():
+                # A backlog: keep a task queued so that an idle worker joins in (deliveries_wake queues none if one
+                # is already waiting). One task per worker at most runs at a time; each claims its own batches.
+                deliveries_wake()
+                helper_asked = True
+            sent += _send_and_record(batch, lease=lease, session=session)
+            if time.monotonic() - started >= time_budget:
+                deliveries_wake()
+                return sent
+
+
+def webhook_delivery_attempt(*, delivery_id, now=None) -> bool:
+    """Send one delivery if it is due and nobody holds it (the per-delivery task of earlier releases, still queued
+    in some databases). Returns whether it was sent (False: not due, done, held, or its endpoint disabled)."""
+    batch, lease = _claim(now=now or timezone.now(), limit=1, ids=[delivery_id])
+    return bool(batch) and _send_and_record(batch, lease=lease, session=None) > 0
+
+
+# --- Claim -----------------------------------------------------------------------------------------------------
+
+# One statement: lock a batch of due, unheld deliveries (skipping those another worker is locking), set our lease
+# on them, and return them with their event and endpoint. Deliveries of a disabled endpoint stay PENDING and are
+# not claimed (re-enabling the endpoint lets the sweeper pick them up), except webhook.test, which is sent anyway.
+# The rows are read under FOR UPDATE, so a row another worker claimed and committed meanwhile is re-checked against
+# the WHERE clause (its new lease excludes it).
+CLAIM_SQL = """
+WITH due AS (
+    SELECT d.id
+    FROM identifications_webhookdelivery d
+    JOIN identifications_webhookendpoint w ON w.id = d.endpoint_id
+    JOIN identifications_event e ON e.id = d.event_id
+    WHERE d.status = 'PENDING' AND d.next_attempt_at <= %(now)s
+        AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= %(now)s)
+        AND (w.enabled OR e.type = %(test_type)s)
+        {only_ids}
+    ORDER BY d.next_attempt_at
+    LIMIT %(limit)s
+    FOR UPDATE OF d SKIP LOCKED
+)
+UPDATE identifications_webhookdelivery d
+SET lease_expires_at = %(lease)s, updated_at = %(now)s
+FROM due, identifications_event e, identifications_webhookendpoint w
+WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
+RETURNING d.id, d.attempts, e.public_id, e.type, e.payload, w.id, w.public_id, w.url, w.secret_encrypted,
+    w.previous_secret_encrypted, w.previous_secret_expires_at, d.next_attempt_at
+"""
+
+
+def _claim(*, now, limit: int, ids: Sequence[int] | None = None) -> tuple[list[Claimed], datetime]:
+    lease = now + timedelta(seconds=settings.WEBHOOKS_DELIVERY_LEASE_SECONDS)
+    if connection.vendor == "postgresql":
+        params = {"now": now, "lease": lease, "limit": limit, "test_type": str(Event.Type.WEBHOOK_TEST), "ids": ids}
+        with connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL.format(only_ids="AND d.id = ANY(%(ids)s)" if ids is not None else ""), params)
+            rows = sorted(cursor.fetchall(), key=lambda row: row[-1])  # RETURNING keeps no order: oldest due first
+        return [_claimed_from_row(row) for row in rows], lease
+    return _claim_portable(now=now, lease=lease, limit=limit, ids=ids), lease
+
+
+def _claimed_from_row(row) -> Claimed:
+    (
+        pk, attempts, event_public_id, event_type, payload, endpoint_id, endpoint_public_id, url,
+        secret_encrypted, previous_secret_encrypted, previous_secret_expires_at, _next_attempt_at,
+    ) = row  # fmt: skip
+    return Claimed(
+        id=pk,
+        attempts=attempts,
+        event_public_id=event_public_id,
+        event_type=event_type,
+        payload=json.loads(payload),  # jsonb comes back as text: Django decodes JSONField itself
+        endpoint_id=endpoint_id,
+        endpoint_public_id=endpoint_public_id,
+        url=url,
+        secret_encrypted=secret_encrypted,
+        previous_secret_encrypted=previous_secret_encrypted,
+        previous_secret_expires_at=previous_secret_expires_at,
+    )
+
+
+def _claim_portable(*, now, lease, limit: int, ids) -> list[Claimed]:
+    """The claim in three statements, for SQLite (development, tests): it has no FOR UPDATE, and serializes writes.
+    The conditional UPDATE re-checks that each row is still due and unheld."""
+    due = (
+        WebhookDelivery.objects.filter(status=Delivery.PENDING, next_attempt_at__lte=now)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+        .filter(Q(endpoint__enabled=True) | Q(event__type=Event.Type.WEBHOOK_TEST))
+    )
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    pks = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    if not pks:
+        return []
+    due.filter(pk__in=pks).update(lease_expires_at=lease, updated_at=now)
+    claimed = (
+        WebhookDelivery.objects.filter(pk__in=pks, lease_expires_at=lease)
+        .select_related("event", "endpoint")
+        .order_by("next_attempt_at")
+    )
+    return [
+        Claimed(
+            id=delivery.pk,
+            attempts=delivery.attempts,
+            event_public_id=delivery.event.public_id,
+            event_type=delivery.event.type,
+            payload=delivery.event.payload,
+            endpoint_id=delivery.endpoint_id,
+            endpoint_public_id=delivery.endpoint.public_id,
+            url=delivery.endpoint.url,
+            secret_encrypted=delivery.endpoint.secret_encrypted,
+            previous_secret_encrypted=delivery.endpoint.previous_secret_encrypted,
+            previous_secret_expires_at=delivery.endpoint.previous_secret_expires_at,
+        )
+        for delivery in claimed
+    ]
+
+
+# --- Send ------------------------------------------------------------------------------------------------------
+
+
+def _send_and_record(batch: list[Claimed], *, lease, session) -> int:
+    """POST the batch's deliveries in order, then record the outcomes. Returns how many were sent."""
+    outcomes: list[Outcome] = []
+    released: list[Claimed] = []  # claimed but not sent: handed back (lease cleared), still PENDING
+    gone: set[int] = set()
+    signing: dict[int, list[str]] = {}
+    # The last moment a POST may start and still have its outcome written under the lease (the first one is sent
+    # whatever the lease, as a single delivery always was).
+    last_start = lease - timedelta(seconds=settings.WEBHOOKS_DELIVERY_DEADLINE_SECONDS) - RECORDING_MARGIN
+    for delivery in batch:
+        if delivery.endpoint_id in gone and not delivery.is_test:
+            released.append(delivery)  # it answered 410 earlier in this batch: it is being disabled
+        elif outcomes and timezone.now() > last_start:
+            released.append(delivery)  # a slow batch: another claim (ours or another worker's) sends it
+        else:
+            outcome = _post(delivery, signing=signing, session=session)
+            outcomes.append(outcome)
+            if outcome.gone:
+                gone.add(delivery.endpoint_id)
+    _record(outcomes, released, lease=lease)
+    return len(outcomes)
+
+
+def _post(delivery: Claimed, *, signing: dict[int, list[str]], session) -> Outcome:
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode("utf-8")
+    sent_at = timezone.now()
+    if delivery.endpoint_id not in signing:  # decrypted once per endpoint and batch
+        signing[delivery.endpoint_id] = signing_secrets_of(
+            secret_encrypted=delivery.secret_encrypted,
+            previous_secret_encrypted=delivery.previous_secret_encrypted,
+            previous_secret_expires_at=delivery.previous_secret_expires_at,
+            now=sent_at,
+        )
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": delivery.event_public_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signature_header(
+            signing[delivery.endpoint_id],
+            msg_id=delivery.event_public_id,
+            timestamp=sent_at.astimezone(UTC),
+            body=body,
+        ),
+    }
+    response, error = None, ""
+    try:
+        response = outbound.post(
+            delivery.url,
+            body=body,
+            headers=headers,
+            deadline=settings.WEBHOOKS_DELIVERY_DEADLINE_SECONDS,
+            session=session,
+        )
+    except outbound.OutboundFailure as failure:
+        error = failure.reason
+    return Outcome(delivery, started=sent_at, finished=timezone.now(), response=response, error=error)
+
+
+# --- Record ----------------------------------------------------------------------------------------------------
+
+
+def _record(outcomes: list[Outcome], released: list[Claimed], *, lease) -> None:
+    now = timezone.now()
+    changes = {outcome.delivery.id: _delivery_changes(outcome) for outcome in outcomes}
+    changes.update({delivery.id: {} for delivery in released})
+    retry_times = [change["next_attempt_at"] for change in changes.values() if change.get("next_attempt_at")]
+    with transaction.atomic():
+        if outcomes:
+            WebhookDeliveryAttempt.objects.bulk_create([_attempt_log(outcome) for outcome in outcomes])
+        _update_deliveries(changes, lease=lease, now=now)
+        _update_health(outcomes, now=now)
+        if retry_times:
+            transaction.on_commit(lambda: _schedule_retries(retry_times))
+    for outcome in outcomes:
+        if not outcome.succeeded:
+            logger.info(
+                "webhook delivery %s attempt %d: %s",
+                outcome.delivery.id,
+                outcome.delivery.attempts + 1,
+                outcome.response.status if outcome.response else outcome.error,
+            )
+    logger.info(
+        "webhook deliveries: %d sent, %d succeeded, %d handed back",
+        len(outcomes),
+        sum(outcome.succeeded for outcome in outcomes),
+        len(released),
+    )
+
+
+def _delivery_changes(outcome: Outcome) -> dict:
+    response, now = outcome.response, outcome.finished
+    attempts = outcome.delivery.attempts + 1
+    changes: dict = {"attempts": attempts}
+    if response is not None:
+        changes["last_status_code"] = response.status
+    if outcome.succeeded:
+        changes.update(status=Delivery.SUCCEEDED, delivered_at=now, next_attempt_at=None)
+    elif outcome.gone or attempts > len(RETRY_DELAYS):
+        changes.update(status=Delivery.FAILED, next_attempt_at=None)
+    else:
+        changes["next_attempt_at"] = now + _retry_delay(attempts, response)
+    return changes
+
+
+def _attempt_log(outcome: Outcome) -> WebhookDeliveryAttempt:
+    response = outcome.response
+    elapsed = response.elapsed if response else (outcome.finished - outcome.started).total_seconds()
+    return WebhookDeliveryAttempt(
+        delivery_id=outcome.delivery.id,
+        created_at=outcome.started,
+        status_code=response.status if response else None,
+        duration_ms=round(elapsed * 1000),
+        error=outcome.error or ("" if outcome.succeeded else f"HTTP {response.status}" if response else ""),
+        response_body=response.body[:RESPONSE_LOG_BYTES].decode("utf-8", "replace") if response else "",
+    )
+
+
+UPDATED_FIELDS = ("status", "attempts", "next_attempt_at", "last_status_code", "delivered_at")
+
+
+def _update_deliveries(changes: dict[int, dict], *, lease, now) -> None:
+    """One UPDATE for the batch (CASE per field, as bulk_update builds it), under our lease only: a delivery whose
+    lease expired and was taken over keeps the other worker's outcome. Every row's lease is cleared."""
+    if not changes:
+        return
+    values: dict[str, Case | Cast] = {}
+    for name in UPDATED_FIELDS:
+        field = WebhookDelivery._meta.get_field(name)
+        assert isinstance(field, Field)  # a concrete column, for the type checker
+        whens = [
+            When(pk=pk, then=Value(change[name], output_field=field))
+            for pk, change in changes.items()
+            if name in change
+        ]
+        if not whens:
+            continue
+        case = Case(*whens, default=F(name), output_field=field)
+        # PostgreSQL cannot always infer a CASE's type from its parameters (bulk_update casts for the same reason).
+        values[name] = Cast(case, output_field=field) if connection.features.requires_casted_case_in_updates else case
+    WebhookDelivery.objects.filter(pk__in=list(changes), lease_expires_at=lease).update(
+        lease_expires_at=None, updated_at=now, **values
+    )
+
+
+def _update_health(outcomes: list[Outcome], *, now) -> None:
+    """One UPDATE per endpoint of the batch (two or three when it failed), from its outcomes in the order sent."""
+    by_endpoint: dict[int, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        if not outcome.delivery.is_test:
+            by_endpoint[outcome.delivery.endpoint_id].append(outcome)
+    for results in by_endpoint.values():
+        successes = [index for index, outcome in enumerate(results) if outcome.succeeded]
+        failures = results[successes[-1] + 1 :] if successes else results
+        endpoint = WebhookEndpoint.objects.filter(pk=results[0].delivery.endpoint_id)
+        if not failures:
+            last_success = results[successes[-1]].finished
+            # A no-op (no row written, no lock taken) while the endpoint is healthy and its last success recent.
+            endpoint.filter(
+                Q(consecutive_failures__gt=0)
+                | Q(failing_since__isnull=False)
+                | Q(last_success_at__isnull=True)
+                | Q(last_success_at__lt=last_success - LAST_SUCCESS_RESOLUTION)
+            ).update(last_success_at=last_success, consecutive_failures=0, failing_since=None)
+            continue
+        first_failure = failures[0].finished
+        if successes:
+            endpoint.update(
+                last_success_at=results[successes[-1]].finished,
+                consecutive_failures=len(failures),
+                failing_since=first_failure,
+            )
+        else:
+            endpoint.update(
+                consecutive_failures=F("consecutive_failures") + len(failures),
+                failing_since=Coalesce("failing_since", Value(first_failure)),
+            )
+        _disable_if_due(endpoint, results[0].delivery, gone=any(outcome.gone for outcome in failures), now=now)
+
+
+def _disable_if_due(endpoint, delivery: Claimed, *, gone: bool, now) -> None:
+    disable_reason = gettext("The endpoint answered 410 Gone.") if gone else ""
+    if not disable_reason:
+        failing_since = next(iter(endpoint.values_list("failing_since", flat=True)), None)
+        if failing_since and now - failing_since >= timedelta(hours=settings.WEBHOOKS_DISABLE_AFTER_HOURS):
+            disable_reason = gettext("Disabled after failing every delivery since %(since)s.") % {
+                "since": failing_since.strftime("%Y-%m-%d %H:%M UTC")
+            }
+    if disable_reason:
+        endpoint.filter(enabled=True).update(enabled=False, disabled_reason=disable_reason, updated_at=now)
+        logger.warning("webhook endpoint %s disabled: %s", delivery.endpoint_public_id, disable_reason)
+
+
+def _retry_delay(attempts: int, response) -> timedelta:
+    delay = retry_delay(RETRY_DELAYS, attempts)
+    retry_after = _retry_after(response)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, RETRY_DELAYS[-1]))
+    return delay
+
+
+def _retry_after(response) -> timedelta | None:
+    value = response.headers.get("retry-after", "").strip() if response is not None else ""
+    if not value:
+        return None
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        return max(parsedate_to_datetime(value) - timezone.now(), timedelta(0))
+    except (TypeError, ValueError):
+        return None
+
+
+def _schedule_retries(retry_times: list[datetime]) -> None:
+    """One deferred task per second of retry times, at the latest retry of that second: when it runs, every retry
+    of its second is due (none waits more than a second past its time), and a batch's failures, whose jittered
+    retries fall within a few seconds of each other, cost a few tasks rather than one each."""
+    from identifications.tasks import deliver_webhooks
+
+    if not deliver_webhooks.get_backend().supports_defer:
+        return  # the immediate backend of the tests: the sweeper (or the test) sends them
+    latest: dict[datetime, datetime] = {}
+    for retry_at in retry_times:
+        second = retry_at.replace(microsecond=0)
+        latest[second] = max(latest.get(second, retry_at), retry_at)
+    for run_after in sorted(latest.values()):
+        deliver_webhooks.using(run_after=run_after).enqueue()
