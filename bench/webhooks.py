@@ -8,9 +8,10 @@ created (N `identification.created` events, one delivery each) with no worker ru
 local receiver records when each webhook-id arrives. Sustained throughput is counted from the first receipt to the
 last (worker start-up excluded; it is reported apart). On PostgreSQL it also reports what the burst cost the
 database per delivery: commits (pg_stat_database's xact_commit over the burst, the idle polling of the workers
-included) and rows inserted and updated, all tables together. Trickle: with the workers running and idle, events are
-committed one at a time and each one's commit-to-receipt time is measured. Also checks that every webhook-id
-arrived at least once and counts duplicates.
+included) and rows inserted and updated, all tables together; on Linux, the workers' CPU time per delivery from the
+first receipt to the last (both workers together, the polling of one waiting for work included). Trickle: with the
+workers running and idle, events are committed one at a time and each one's commit-to-receipt time is measured.
+Also checks that every webhook-id arrived at least once and counts duplicates.
 """
 
 import argparse
@@ -64,6 +65,15 @@ class Receiver:
             time.sleep(0.005)
         return False
 
+    def wait_for_any(self, ids, timeout) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if any(i in self.received for i in ids):
+                    return True
+            time.sleep(0.001)
+        return False
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
@@ -104,6 +114,19 @@ def database_counters() -> dict[str, int] | None:
         return dict(zip(DATABASE_COUNTERS, cursor.fetchone(), strict=True))
 
 
+def cpu_seconds(pids) -> float | None:
+    """User + system CPU time the processes have used so far (Linux /proc; None elsewhere)."""
+    try:
+        total = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
 def percentile(sorted_values, percent):
     index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
@@ -140,7 +163,13 @@ def measure(
     latencies = []
     try:
         started = time.monotonic()
+        # The workers' CPU from their first delivery to the burst's last: start-up (imports) excluded.
+        receiver.wait_for_any(burst, timeout=600)
+        cpu_at_first = cpu_seconds(process.pid for process in processes)
+        with receiver.lock:
+            arrived_at_first = sum(event_id in receiver.received for event_id in burst)
         complete = receiver.wait_for(burst, timeout=600)
+        cpu_at_last = cpu_seconds(process.pid for process in processes)
         with receiver.lock:
             firsts = sorted(times[0] for event_id, times in receiver.received.items() if event_id in burst)
         sustained = (len(firsts) - 1) / (firsts[-1] - firsts[0]) if len(firsts) > 1 else 0.0
@@ -175,6 +204,9 @@ def measure(
         "latency_p99_ms": percentile(latencies, 99) * 1000 if latencies else None,
         "latency_max_ms": latencies[-1] * 1000 if latencies else None,
     }
+    if cpu_at_first is not None and cpu_at_last is not None and len(firsts) > arrived_at_first:
+        result["worker_cpu_ms_per_delivery"] = (cpu_at_last - cpu_at_first) * 1000 / (len(firsts) - arrived_at_first)
+        log(f"webhooks: worker CPU per delivery {result['worker_cpu_ms_per_delivery']:.2f} ms (both workers)")
     if before is not None and after is not None:
         for name in DATABASE_COUNTERS:
             result[f"{name}_per_delivery"] = (after[name] - before[name]) / events
