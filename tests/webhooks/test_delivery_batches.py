@@ -319,3 +319,23 @@ def test_a_batch_spends_the_same_statements_whatever_its_size(
     # 4. UPDATE the endpoint's health (one per endpoint; writes no row while it is healthy and its success recent)
     # 5. the next claim, which finds nothing due
     assert verbs == [*claim, "INSERT", "UPDATE", "UPDATE", *last_claim]
+
+
+def test_a_failure_without_an_answer_keeps_the_last_status_code(
+    organization, endpoint, receiver, closed_port, dummy_backend, django_capture_on_commit_callbacks
+):
+    receiver.then = 503
+    close_identifications(organization, 1, django_capture_on_commit_callbacks)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        webhook_deliveries_send_due()
+        WebhookEndpoint.objects.update(url=f"http://127.0.0.1:{closed_port}/hook")  # the receiver goes away
+        clock.shift(timedelta(seconds=6))
+        webhook_deliveries_send_due()
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.PENDING, 2, 503)
+    assert delivery.delivered_at is None
+    assert list(WebhookDeliveryAttempt.objects.order_by("created_at").values_list("status_code", "error")) == [
+        (503, "HTTP 503"),
+        (None, "connection_refused"),
+    ]
