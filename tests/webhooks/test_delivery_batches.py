@@ -17,7 +17,11 @@ from identifications.actors import Actor
 from identifications.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from identifications.services import identification_close, webhook_delivery
 from identifications.services.webhook_delivery import webhook_deliveries_send_due
-from identifications.services.webhooks import webhook_endpoint_create
+from identifications.services.webhooks import (
+    webhook_endpoint_create,
+    webhook_endpoint_send_test,
+    webhook_endpoint_update,
+)
 from identifications.tasks import deliver_webhook, deliver_webhooks
 from tests.factories import IdentificationFactory
 
@@ -339,3 +343,17 @@ def test_a_failure_without_an_answer_keeps_the_last_status_code(
         (503, "HTTP 503"),
         (None, "connection_refused"),
     ]
+
+
+def test_a_disabled_endpoint_gets_its_test_event_but_not_the_pending_deliveries(
+    organization, endpoint, receiver, dummy_backend, django_capture_on_commit_callbacks
+):
+    (pending,) = close_identifications(organization, 1, django_capture_on_commit_callbacks)
+    webhook_endpoint_update(endpoint=endpoint, enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        test = webhook_endpoint_send_test(endpoint=endpoint)
+
+    assert webhook_deliveries_send_due() == 1
+    assert receiver.ids() == [test.event.public_id]
+    assert WebhookDelivery.objects.get(event__public_id=pending).status == Status.PENDING
+    assert not WebhookDelivery.objects.filter(lease_expires_at__isnull=False).exists()
