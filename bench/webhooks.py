@@ -6,9 +6,12 @@
 `make bench` calls `measure` (bench/run.py, phase "webhooks") on its own database. Burst: N identifications are
 created (N `identification.created` events, one delivery each) with no worker running; then W workers start and a
 local receiver records when each webhook-id arrives. Sustained throughput is counted from the first receipt to the
-last (worker start-up excluded; it is reported apart). Trickle: with the workers running and idle, events are
-committed one at a time and each one's commit-to-receipt time is measured. Also checks that every webhook-id
-arrived at least once and counts duplicates.
+last (worker start-up excluded; it is reported apart). On PostgreSQL it also reports what the burst cost the
+database per delivery: commits (pg_stat_database's xact_commit over the burst, the idle polling of the workers
+included) and rows inserted and updated, all tables together; on Linux, the workers' CPU time per delivery from the
+first receipt to the last (both workers together, the polling of one waiting for work included). Trickle: with the
+workers running and idle, events are committed one at a time and each one's commit-to-receipt time is measured.
+Also checks that every webhook-id arrived at least once and counts duplicates.
 """
 
 import argparse
@@ -26,14 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Receiver:
-    """A local HTTP receiver that answers 204 and records when each webhook-id arrived (monotonic clock)."""
+    """A local HTTP receiver that answers 204 and records when each webhook-id arrived (monotonic clock). With
+    `keep_alive` it speaks HTTP/1.1 and keeps connections open between requests, as a production receiver behind
+    any HTTP server does; without it, HTTP/1.0 and a new connection per request."""
 
-    def __init__(self):
+    def __init__(self, *, keep_alive: bool = True):
         self.received: dict[str, list[float]] = {}
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
@@ -56,6 +63,15 @@ class Receiver:
                 if all(i in self.received for i in ids):
                     return True
             time.sleep(0.005)
+        return False
+
+    def wait_for_any(self, ids, timeout) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if any(i in self.received for i in ids):
+                    return True
+            time.sleep(0.001)
         return False
 
     def stop(self):
@@ -81,12 +97,44 @@ def create_events(organization, configuration, count) -> dict[str, float]:
     return committed
 
 
+DATABASE_COUNTERS = ("xact_commit", "tup_inserted", "tup_updated")
+
+
+def database_counters() -> dict[str, int] | None:
+    """This database's cumulative counters (PostgreSQL only). Backends flush their statistics when they go idle, at
+    most once a second: read them a couple of seconds after the work to count."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(DATABASE_COUNTERS)} FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return dict(zip(DATABASE_COUNTERS, cursor.fetchone(), strict=True))
+
+
+def cpu_seconds(pids) -> float | None:
+    """User + system CPU time the processes have used so far (Linux /proc; None elsewhere)."""
+    try:
+        total = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
 def percentile(sorted_values, percent):
     index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
 
 
-def measure(*, events: int, workers: int, trickle: int, env: dict | None = None, log=print) -> dict:
+def measure(
+    *, events: int, workers: int, trickle: int, env: dict | None = None, keep_alive: bool = True, log=print
+) -> dict:
     """Run the burst and the trickle; the driver's Django settings must allow private webhook URLs."""
     from django.test.utils import override_settings
 
@@ -94,7 +142,7 @@ def measure(*, events: int, workers: int, trickle: int, env: dict | None = None,
     from identifications.services.webhooks import webhook_endpoint_create
     from scoring.models import Configuration
 
-    receiver = Receiver()
+    receiver = Receiver(keep_alive=keep_alive)
     organization, _ = Organization.objects.get_or_create(slug="bench-webhooks", defaults={"name": "Bench"})
     organization.webhook_endpoints.all().delete()
     with override_settings(WEBHOOKS_ALLOW_PRIVATE_URLS=True):
@@ -106,6 +154,8 @@ def measure(*, events: int, workers: int, trickle: int, env: dict | None = None,
     log(f"webhooks: {events} events committed in {time.monotonic() - started:.1f} s; starting {workers} workers")
     worker_env = {**os.environ, **(env or {}), "WEBHOOKS_ALLOW_PRIVATE_URLS": "true"}
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.05"]
+    time.sleep(2)  # the driver's own statistics flushed before the first reading
+    before = database_counters()
     processes = [
         subprocess.Popen(command, cwd=ROOT, env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(workers)
@@ -113,11 +163,18 @@ def measure(*, events: int, workers: int, trickle: int, env: dict | None = None,
     latencies = []
     try:
         started = time.monotonic()
+        # The workers' CPU from their first delivery to the burst's last: start-up (imports) excluded.
+        receiver.wait_for_any(burst, timeout=600)
+        cpu_at_first = cpu_seconds(process.pid for process in processes)
+        with receiver.lock:
+            arrived_at_first = sum(event_id in receiver.received for event_id in burst)
         complete = receiver.wait_for(burst, timeout=600)
+        cpu_at_last = cpu_seconds(process.pid for process in processes)
         with receiver.lock:
             firsts = sorted(times[0] for event_id, times in receiver.received.items() if event_id in burst)
         sustained = (len(firsts) - 1) / (firsts[-1] - firsts[0]) if len(firsts) > 1 else 0.0
-        time.sleep(1)  # the workers go idle: polling an empty queue
+        time.sleep(2)  # the workers go idle (polling an empty queue) and flush their statistics
+        after = database_counters()
         for _ in range(trickle):
             ((event_id, committed_at),) = create_events(organization, configuration, 1).items()
             if receiver.wait_for([event_id], timeout=30):
@@ -135,6 +192,7 @@ def measure(*, events: int, workers: int, trickle: int, env: dict | None = None,
     result = {
         "events": events,
         "workers": workers,
+        "keep_alive": keep_alive,
         "all_arrived": complete,
         "first_receipt_s": (firsts[0] - started) if firsts else None,
         "burst_s": (firsts[-1] - firsts[0]) if firsts else None,
@@ -146,8 +204,19 @@ def measure(*, events: int, workers: int, trickle: int, env: dict | None = None,
         "latency_p99_ms": percentile(latencies, 99) * 1000 if latencies else None,
         "latency_max_ms": latencies[-1] * 1000 if latencies else None,
     }
+    if cpu_at_first is not None and cpu_at_last is not None and len(firsts) > arrived_at_first:
+        result["worker_cpu_ms_per_delivery"] = (cpu_at_last - cpu_at_first) * 1000 / (len(firsts) - arrived_at_first)
+        log(f"webhooks: worker CPU per delivery {result['worker_cpu_ms_per_delivery']:.2f} ms (both workers)")
+    if before is not None and after is not None:
+        for name in DATABASE_COUNTERS:
+            result[f"{name}_per_delivery"] = (after[name] - before[name]) / events
+        log(
+            "webhooks: per delivery over the burst: "
+            + ", ".join(f"{name} {result[f'{name}_per_delivery']:.2f}" for name in DATABASE_COUNTERS)
+        )
     log(
-        f"webhooks: {workers} workers, {sustained:.0f} deliveries/s sustained (first receipt "
+        f"webhooks: {workers} workers{'' if keep_alive else ' (receiver without keep-alive)'}, "
+        f"{sustained:.0f} deliveries/s sustained (first receipt "
         f"{result['first_receipt_s'] or 0:.1f} s after start), all arrived: {complete}, duplicates {duplicates}; "
         f"commit-to-receipt p50 {result['latency_p50_ms'] or 0:.0f} ms, p99 {result['latency_p99_ms'] or 0:.0f} ms"
     )
@@ -159,6 +228,9 @@ def main():
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--trickle", type=int, default=50)
+    parser.add_argument(
+        "--no-keep-alive", action="store_true", help="the receiver speaks HTTP/1.0: a new connection per delivery"
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -169,7 +241,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    measure(events=args.events, workers=args.workers, trickle=args.trickle)
+    measure(events=args.events, workers=args.workers, trickle=args.trickle, keep_alive=not args.no_keep_alive)
 
 
 if __name__ == "__main__":

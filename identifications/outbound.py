@@ -250,6 +250,16 @@ def _read_body(raw: urllib3.BaseHTTPResponse, max_body: int) -> bytes:
     return bytes(body[:max_body])
 
 
+def session() -> requests.Session:
+    """A session for several ``post`` calls over kept-alive connections: each connection it opens is peer-checked
+    when opened, and none goes through an environment proxy. A connection goes back to its pool only when its
+    reply's body was read to the end (urllib3 releases it then); a reply cut at ``max_body`` closes it. Close the
+    session when done."""
+    client = requests.Session()
+    client.trust_env = False
+    return _guarded(client)
+
+
 def post(
     url: str,
     *,
@@ -263,9 +273,10 @@ def post(
     """POST ``body`` to ``url`` and return the reply, all within ``deadline`` seconds.
 
     ``timeout`` (default: the deadline) bounds each connect and each read on its own. A ``session`` given by the
-    caller (connection reuse) gets the peer-checking adapter mounted and is left open. Raises OutboundFailure,
-    whose ``reason`` is one of: the refusal codes of ``check_url`` except ``unresolvable_host``, "timeout",
-    "connection_refused", "connection_error", "tls_error", "protocol_error", "transport_error".
+    caller (connection reuse, see ``session()``) gets the peer-checking adapter mounted, never uses environment
+    proxies, and is left open. Raises OutboundFailure, whose ``reason`` is one of: the refusal codes of
+    ``check_url`` except ``unresolvable_host``, "timeout", "connection_refused", "connection_error", "tls_error",
+    "protocol_error", "transport_error".
     """
     try:
         _check_shape(url)
@@ -274,8 +285,7 @@ def post(
     per_operation = deadline if timeout is None else min(timeout, deadline)
     own_session = session is None
     client = requests.Session() if own_session else session
-    if own_session:
-        client.trust_env = False  # no proxies from the environment: the peer check must see the real destination
+    client.trust_env = False  # no proxies from the environment: the peer check must see the real destination
     _guarded(client)
     started = time.monotonic()
     watchdog = _Watchdog(deadline)

@@ -198,10 +198,50 @@ def deliveries_create(events: list[Event], *, now, endpoints=None) -> list[Webho
 
 
 def deliveries_enqueue(delivery_ids) -> None:
-    from identifications.tasks import deliver_webhook
+    """Have the deliveries sent: call it once they are committed and due. A `deliver_webhooks` task sends every due
+    delivery, so this queues one only when none is waiting (`deliveries_wake`): N commits make fewer tasks."""
+    if delivery_ids:
+        deliveries_wake()
 
-    for delivery_id in delivery_ids:
-        deliver_webhook.enqueue(delivery_id)
+
+def deliveries_wake() -> None:
+    """Make sure a `deliver_webhooks` task starts after this moment: queue one unless one is already waiting.
+
+    Why a waiting task is enough (the race): a task is waiting when its row is READY and runnable now (not deferred
+    to later). The caller's deliveries were committed before this check. If the check sees a waiting task, that task
+    had not started when the check's snapshot was taken; whichever worker starts it (even one claiming it at this
+    very moment, whose claim commits after our snapshot) runs it after our commit, and each of its claims is a new
+    statement that sees every committed row. The task claims until nothing is due (or hands over to a successor it
+    queues), so our deliveries are claimed by it or by another task that locked them first. A RUNNING task does not
+    count: its last, empty, claim may have come before our commit. Two callers that both see no waiting task both
+    queue one; the second finds nothing or shares the work. A waiting task that dies before claiming leaves the
+    deliveries to the sweeper, as a lost task always did.
+    """
+    from identifications.tasks import deliver_webhooks
+
+    if queue_runs_in_workers() and _task_waiting(deliver_webhooks):
+        return
+    deliver_webhooks.enqueue()
+
+
+def queue_runs_in_workers() -> bool:
+    """Whether tasks wait in the database queue for `db_worker` processes (production), rather than running at
+    once in the caller (the tests' immediate backend) or being kept in memory (the dummy one)."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    from identifications.tasks import deliver_webhooks
+
+    return isinstance(deliver_webhooks.get_backend(), DatabaseBackend)
+
+
+def _task_waiting(task) -> bool:
+    from django_tasks_db.models import DBTaskResult
+
+    return (
+        DBTaskResult.objects.ready()
+        .filter(task_path=task.module_path, backend_name=task.backend, queue_name=task.queue_name)
+        .exists()
+    )
 
 
 def events_purge(*, older_than: timedelta, now=None, batch_size: int = 1000) -> int:

@@ -14,9 +14,9 @@ from identifications import backoff
 from identifications.actors import Actor
 from identifications.models import WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint
 from identifications.services import identification_close
+from identifications.services.webhook_delivery import webhook_delivery_attempt
 from identifications.services.webhooks import (
     webhook_deliveries_sweep,
-    webhook_delivery_attempt,
     webhook_endpoint_create,
     webhook_endpoint_rotate_secret,
     webhook_endpoint_send_test,
@@ -120,14 +120,14 @@ def test_a_failure_schedules_the_retry_on_the_worker_queue(
     receiver.then = 503
     with time_machine.travel(timezone.now(), tick=False):
         close(IdentificationFactory(organization=organization), django_capture_on_commit_callbacks)
-        (first,) = dummy_backend.results  # the delivery after commit
+        (first,) = dummy_backend.results  # the delivery task after commit
         assert not receiver.requests  # nothing runs on the dummy backend until we say so
 
         with django_capture_on_commit_callbacks(execute=True):
-            assert webhook_delivery_attempt(delivery_id=first.args[0])
+            assert first.task.call(*first.args, **first.kwargs) == 1  # one delivery sent
 
         retry = dummy_backend.results[1]
-        assert retry.args == first.args
+        assert (retry.task.name, retry.args) == (first.task.name, first.args)
         assert timedelta(seconds=4.5) <= retry.task.run_after - timezone.now() <= timedelta(seconds=5.5)
 
 
