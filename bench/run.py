@@ -514,22 +514,26 @@ class Bench:
 
         from bench import inprocess
         from identifications.actors import Actor
-        from identifications.services import lifecycle
-
-        one_batch = getattr(lifecycle, "_expire_batch_in_one_statement", None)
-        if one_batch is None:
-            return
+        from identifications.services import expiry_batches, lifecycle
 
         class Rollback(Exception):
             pass
 
+        now = timezone.now()
         try:
             with transaction.atomic(), CaptureQueriesContext(connection) as context:
-                one_batch(actor=Actor.command("expire_identifications"), now=timezone.now(), batch_size=1000)
+                # The first range a worker claims, then its batch statement, as the command runs them.
+                claimed = expiry_batches.DueRanges(now=now, batch_size=1000).claim()
+                if claimed is None:
+                    return
+                lifecycle._expire_batch_in_one_statement(
+                    actor=Actor.command("expire_identifications"), now=now, batch_size=1000,
+                    after=claimed.after, until=claimed.until,
+                )  # fmt: skip
                 raise Rollback
         except Rollback:
             pass
-        batch = next(sql for sql in inprocess.statements(context) if "expires_at" in sql)
+        batch = next(sql for sql in inprocess.statements(context) if sql.lstrip().startswith("WITH"))
         self.results["explain"]["expire_identifications: one batch of 1000"] = {
             "sql": batch,
             "plan": inprocess.explain_rolled_back(batch),

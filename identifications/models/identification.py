@@ -168,9 +168,10 @@ class Identification(models.Model):
             models.Index(fields=["-created_at"], name="identification_created"),
             # Admin search by exact document number.
             models.Index(fields=["document_number"], name="identification_doc_number"),
-            # expire_identifications: only pending rows are ever due.
+            # expire_identifications: only pending rows are ever due. The id makes (expires_at, id) a unique key,
+            # which the command walks and cuts into ranges of exactly one batch each (services.expiry_batches).
             models.Index(
-                fields=["expires_at"],
+                fields=["expires_at", "id"],
                 name="identification_expiry_due",
                 condition=models.Q(status="PENDING"),
             ),
