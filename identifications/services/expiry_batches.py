@@ -19,7 +19,7 @@ hands out the ranges.
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -173,6 +173,10 @@ class DueRanges:
             self._exhausted = rows < self.batch_size
             return claimed
 
+    def stop(self) -> None:
+        with self._lock:
+            self._exhausted = True
+
     def short(self, claimed: DueRange) -> None:
         with self._lock:
             if self.first_short is None or claimed.after < self.first_short:
@@ -202,7 +206,13 @@ def expire_in_ranges(*, now, batch_size: int, workers: int, expire: Callable[[tu
 
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="expiry") as pool:
-            total = sum(future.result() for future in [pool.submit(work_in_thread) for _ in range(workers)])
+            futures = [pool.submit(work_in_thread) for _ in range(workers)]
+            try:
+                wait(futures, return_when=FIRST_EXCEPTION)
+            finally:
+                # A worker failed, or Ctrl-C: the others finish (commit) the batch they are in and take no more.
+                ranges.stop()
+            total = sum(future.result() for future in futures)  # raises a worker's failure
     else:
         total = work()
     if ranges.first_short is not None:

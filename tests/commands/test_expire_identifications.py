@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from identifications.models import Identification, IdentificationEvent
 from tests.factories import IdentificationFactory
+from tests.reliability.racing import TRANSACTIONAL
 
 pytestmark = pytest.mark.django_db
 Status = Identification.Status
@@ -93,7 +94,7 @@ def test_workers_below_one_is_an_error(workers):
         run("--workers", workers)
 
 
-@pytest.mark.django_db(transaction=True)
+@TRANSACTIONAL
 def test_two_workers_expire_every_due_identification_once_with_its_events(on_postgres, settings):
     """On PostgreSQL the batches run on two connections side by side (committed rows: each worker's connection
     must see them). Same outcome as one worker: every due row EXPIRED once, one audit and one public event each,
