@@ -1,11 +1,17 @@
 """The due rows cut into ranges for the expiry's workers (identifications.services.expiry_batches), on PostgreSQL."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connections, transaction
 
+from identifications.actors import Actor
+from identifications.models import Identification, IdentificationEvent
 from identifications.services import expiry_batches
+from identifications.services.lifecycle import identifications_expire_due
 from tests.factories import IdentificationFactory
+from tests.reliability.racing import TRANSACTIONAL
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -49,3 +55,35 @@ def test_a_range_that_expires_fewer_rows_than_it_held_is_swept_again_from_its_st
     assert [until is None for _, until in calls] == [False, False, False, True, True]
     assert calls[3][0] == calls[4][0] == second_range_start
     assert total == 5
+
+
+@TRANSACTIONAL
+def test_a_row_locked_by_another_transaction_is_skipped_then_expired_by_the_next_run(on_postgres):
+    """A close (or a validation) holds one due row's lock while the run passes: its range comes up short, the
+    closing sweep skips it again, and the other rows are not held up. The next run expires it."""
+    rows = due(5)
+    locked_id = sorted(rows, key=lambda row: (row.expires_at, row.pk))[2].pk
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        try:
+            with transaction.atomic():
+                Identification.objects.select_for_update().get(pk=locked_id)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert holding.wait(timeout=30)
+        assert identifications_expire_due(actor=Actor.command("test"), now=NOW, batch_size=2, workers=2) == 4
+        assert Identification.objects.get(pk=locked_id).status == "PENDING"
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert identifications_expire_due(actor=Actor.command("test"), now=NOW, batch_size=2, workers=2) == 1
+    assert set(Identification.objects.values_list("status", flat=True)) == {"EXPIRED"}
+    assert IdentificationEvent.objects.filter(to_status="EXPIRED").count() == 5
