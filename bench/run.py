@@ -496,12 +496,14 @@ class Bench:
             )
         log(f"seeded {self.args.rows:,} due rows in {sum(timings.values()):.1f} s")
         self.explain_expiry_batch()
+        wal_before = self.wal_written()
         load_before = os.getloadavg()[0]
         command = ["/usr/bin/time", "-v", sys.executable, "manage.py", "expire_identifications"]
         completed = subprocess.run(
             command, cwd=ROOT, env={**os.environ, **self.env}, capture_output=True, text=True, timeout=1800, check=True
         )
         usage = parse_time_v(completed.stderr)
+        wal_records, wal_bytes = (after - before for after, before in zip(self.wal_written(), wal_before, strict=True))
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FILTER (WHERE status = 'EXPIRED'), count(*) FROM identifications_identification"
@@ -519,10 +521,26 @@ class Bench:
             "max_rss_mb": usage["max_rss_kb"] / 1024,
             "load1_before": load_before,
             "load1_after": os.getloadavg()[0],
+            # The whole server's WAL over the run (pg_stat_wal): the command's, plus whatever else wrote meanwhile.
+            "wal_records_per_row": wal_records / max(expired, 1),
+            "wal_bytes_per_row": wal_bytes / max(expired, 1),
             "output": completed.stdout.strip().splitlines()[-1:],
             "command": "/usr/bin/time -v .venv/bin/python manage.py expire_identifications",
         }
-        log(f"expiry: {expired:,} expired in {usage['wall_s']:.1f} s, peak RSS {usage['max_rss_kb'] / 1024:.0f} MB")
+        log(
+            f"expiry: {expired:,} expired in {usage['wall_s']:.1f} s, peak RSS {usage['max_rss_kb'] / 1024:.0f} MB, "
+            f"{wal_records / max(expired, 1):.1f} WAL records and {wal_bytes / max(expired, 1):.0f} bytes per row"
+        )
+
+    @staticmethod
+    def wal_written() -> tuple[int, int]:
+        """WAL records and bytes the server has written since its statistics were reset."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT wal_records, wal_bytes FROM pg_stat_wal")
+            records, written = cursor.fetchone()
+        return int(records), int(written)
 
     def explain_expiry_batch(self):
         """The plan of one batch of the expiry (captured from the service, run again under EXPLAIN, rolled back)."""
@@ -532,22 +550,26 @@ class Bench:
 
         from bench import inprocess
         from identifications.actors import Actor
-        from identifications.services import lifecycle
-
-        one_batch = getattr(lifecycle, "_expire_batch_in_one_statement", None)
-        if one_batch is None:
-            return
+        from identifications.services import expiry_batches, lifecycle
 
         class Rollback(Exception):
             pass
 
+        now = timezone.now()
         try:
             with transaction.atomic(), CaptureQueriesContext(connection) as context:
-                one_batch(actor=Actor.command("expire_identifications"), now=timezone.now(), batch_size=1000)
+                # The first range a worker claims, then its batch statement, as the command runs them.
+                claimed = expiry_batches.DueRanges(now=now, batch_size=1000).claim()
+                if claimed is None:
+                    return
+                lifecycle._expire_batch_in_one_statement(
+                    actor=Actor.command("expire_identifications"), now=now, batch_size=1000,
+                    after=claimed.after, until=claimed.until,
+                )  # fmt: skip
                 raise Rollback
         except Rollback:
             pass
-        batch = next(sql for sql in inprocess.statements(context) if "expires_at" in sql)
+        batch = next(sql for sql in inprocess.statements(context) if sql.lstrip().startswith("WITH"))
         self.results["explain"]["expire_identifications: one batch of 1000"] = {
             "sql": batch,
             "plan": inprocess.explain_rolled_back(batch),

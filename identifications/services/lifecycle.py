@@ -9,7 +9,7 @@ identification past `expires_at` is EXPIRED" lives in the model's QuerySet and `
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,9 +22,10 @@ from identifications.errors import (
     NoDefaultConfiguration,
     ScoringURLMissing,
 )
-from identifications.models import Identification, IdentificationEvent
+from identifications.models import Event, Identification, IdentificationEvent, WebhookEndpoint
 from identifications.selectors.reference import default_configuration
-from identifications.services.events import events_record_batch, events_record_many
+from identifications.services import expiry_batches
+from identifications.services.events import deliveries_create, event_type_for, events_record_many
 from scoring.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -259,19 +260,28 @@ def _record_events(
     expiry batches all come here, inside the caller's transaction. Whatever must accompany every event (the
     webhooks' outbox row) belongs here.
 
-    `events` are INSERTed in one statement. `statement` is the PostgreSQL expiry batch, (SQL, params), whose last
-    step INSERTs its events (see `_expire_batch_in_one_statement`); its row count is returned. `created`: the
-    identification whose creation event this is, INSERTed in this transaction, which the outbox need not read back.
+    `events` are INSERTed in one statement. `statement` is the PostgreSQL expiry batch, (SQL, params), which INSERTs
+    the audit events and their public events itself (services.expiry_batches.BATCH_SQL) and returns how many, and
+    the public events of organizations with webhook endpoints, whose deliveries are created here; the count is
+    returned. `created`: the identification whose creation event this is, INSERTed in this transaction, which the
+    outbox need not read back.
     """
     if statement is not None:
         sql, params = statement
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)  # ends in RETURNING the identification ids it wrote events for
-            ids = [row[0] for row in cursor.fetchall()]
-        events_record_batch(
-            identification_ids=ids, from_status=params["from_status"], to_status=params["to_status"], now=params["now"]
-        )
-        return len(ids)
+            cursor.execute(sql, params)
+            count, event_ids, organization_ids = cursor.fetchone()
+        if event_ids:
+            endpoints = list(WebhookEndpoint.objects.filter(organization_id__in=set(organization_ids), enabled=True))
+            deliveries_create(
+                [
+                    Event(pk=pk, organization_id=organization_id, type=params["type"])
+                    for pk, organization_id in zip(event_ids, organization_ids, strict=True)
+                ],
+                now=params["now"],
+                endpoints=endpoints,
+            )
+        return count
     written = IdentificationEvent.objects.bulk_create(list(events))
     # The outbox: one public event per audit event (services/events.py), grouped so that a batch costs one
     # statement per step, not one per identification.
@@ -289,18 +299,32 @@ def _record_events(
     return len(written)
 
 
-def identifications_expire_due(*, actor: Actor, now=None, batch_size: int = 1000) -> int:
+def identifications_expire_due(*, actor: Actor, now=None, batch_size: int = 1000, workers: int = 1) -> int:
     """Persist EXPIRED on every PENDING identification past its expiry, in bounded batches.
 
     Safe to run twice, concurrently with itself and while the API serves: on PostgreSQL each batch locks its rows
-    (skipping rows another transaction holds), on SQLite transactions are IMMEDIATE and so serialised.
-    Returns how many identifications this call expired.
+    (skipping rows another transaction holds, which a last sweep tries again), on SQLite transactions are IMMEDIATE
+    and so serialised. On PostgreSQL `workers` threads, each with its own connection, expire consecutive ranges of
+    the due rows side by side (services.expiry_batches); inside a caller's transaction, whose rows other
+    connections cannot see, the batches run in it, one after the other. Returns how many identifications this call
+    expired.
     """
     now = now or timezone.now()
-    expire_batch = _expire_batch_in_one_statement if connection.vendor == "postgresql" else _expire_batch
     total = 0
-    while expired := expire_batch(actor=actor, now=now, batch_size=batch_size):
-        total += expired
+    if connection.vendor == "postgresql":
+
+        def expire_range(after, until) -> int:
+            return _expire_batch_in_one_statement(actor=actor, now=now, batch_size=batch_size, after=after, until=until)
+
+        total = expiry_batches.expire_in_ranges(
+            now=now,
+            batch_size=batch_size,
+            workers=1 if connection.in_atomic_block else workers,
+            expire=expire_range,
+        )
+    else:
+        while expired := _expire_batch(actor=actor, now=now, batch_size=batch_size):
+            total += expired
     if total:
         logger.info("%d identifications expired by %s %s", total, actor.type, actor.name)
     return total
@@ -335,68 +359,30 @@ def _expire_batch(*, actor: Actor, now, batch_size: int) -> int:
     return expired
 
 
-def _expire_batch_in_one_statement(*, actor: Actor, now, batch_size: int) -> int:
-    """`_expire_batch` as one PostgreSQL statement: lock the batch's due rows (skipping rows another transaction
-    holds), mark them EXPIRED and write their events. Shipping a thousand ids and event objects through Python was
-    most of the command's time at a million due rows (BENCHMARKS.md); here Python sends one statement per batch.
-    Tables and columns come from the models' metadata; the event's columns are every concrete field but its id."""
-    quote = connection.ops.quote_name
-    identification_meta, event_meta = Identification._meta, IdentificationEvent._meta
-
-    def column(field_name: str) -> str:
-        return quote(identification_meta.get_field(field_name).column)
-
-    table, pk, status, updated_at, expires_at = (
-        quote(identification_meta.db_table),
-        quote(identification_meta.pk.column),
-        column("status"),
-        column("updated_at"),
-        column("expires_at"),
-    )
-    pending, expired = Status.PENDING.value, Status.EXPIRED.value
+def _expire_batch_in_one_statement(
+    *, actor: Actor, now, batch_size: int, after=expiry_batches.FIRST_KEY, until=None
+) -> int:
+    """`_expire_batch` as one PostgreSQL statement (services.expiry_batches.BATCH_SQL): lock the due rows after the
+    key `after` (through `until` when given; at most `batch_size`), skipping rows another transaction holds, mark
+    them EXPIRED and write their audit and public events. Shipping a thousand ids and event objects through Python
+    was most of the command's time at a million due rows (bench/NOTES.md); here Python sends one statement per
+    batch and reads one row back."""
     fields = actor.event_fields()
-    # One SELECT expression per event column: the expired row's id, the rest parameters.
-    values = {
-        "identification": "id",
-        "from_status": "%(from_status)s",
-        "to_status": "%(to_status)s",
-        "actor_type": "%(actor_type)s",
-        "actor": "%(actor)s",
-        "staff_user": "%(staff_user_id)s",
-        "reason": "%(reason)s",
-        "created_at": "%(now)s",
-    }
-    event_fields = [field for field in event_meta.concrete_fields if not field.primary_key]
-    missing = {field.name for field in event_fields} ^ set(values)
-    if missing:
-        raise RuntimeError(f"the expiry batch statement does not fill IdentificationEvent fields {sorted(missing)}")
-    columns = ", ".join(quote(field.column) for field in event_fields)
-    selected = ", ".join(values[field.name] for field in event_fields)
-    sql = f"""
-        WITH due AS (
-            SELECT {pk} AS id FROM {table}
-            WHERE {status} = '{pending}' AND {expires_at} <= %(now)s
-            ORDER BY {expires_at}
-            LIMIT %(batch_size)s
-            FOR UPDATE SKIP LOCKED
-        ), expired AS (
-            UPDATE {table} AS expiring SET {status} = '{expired}', {updated_at} = %(now)s
-            FROM due WHERE expiring.{pk} = due.id AND expiring.{status} = '{pending}'
-            RETURNING expiring.{pk} AS id
-        )
-        INSERT INTO {quote(event_meta.db_table)} ({columns})
-        SELECT {selected} FROM expired
-        RETURNING {quote(event_meta.get_field("identification").column)}
-        """
     params = {
         "now": now,
         "batch_size": batch_size,
-        "from_status": pending,
-        "to_status": expired,
+        "after_at": after[0],
+        "after_id": after[1],
+        "until_at": until[0] if until else None,
+        "until_id": until[1] if until else None,
+        "from_status": Status.PENDING.value,
+        "to_status": Status.EXPIRED.value,
         "actor_type": fields["actor_type"],
         "actor": fields["actor"],
         "staff_user_id": getattr(fields["staff_user"], "pk", None),
         "reason": EXPIRED_REASON,
+        "type": str(event_type_for(from_status=Status.PENDING, to_status=Status.EXPIRED)),
+        "timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     with transaction.atomic():
-        return _record_events(statement=(sql, params))
+        return _record_events(statement=(expiry_batches.batch_sql(bounded=until is not None), params))

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from identifications.models import Identification, IdentificationEvent
 from tests.factories import IdentificationFactory
+from tests.reliability.racing import TRANSACTIONAL
 
 pytestmark = pytest.mark.django_db
 Status = Identification.Status
@@ -85,3 +86,45 @@ def test_batches_cover_every_due_identification():
 def test_batch_size_below_one_is_an_error(batch_size):
     with pytest.raises(CommandError, match=re.escape("--batch-size must be at least 1.")):
         run("--batch-size", batch_size)
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_workers_below_one_is_an_error(workers):
+    with pytest.raises(CommandError, match=re.escape("--workers must be at least 1.")):
+        run("--workers", workers)
+
+
+@TRANSACTIONAL
+def test_two_workers_expire_every_due_identification_once_with_its_events(on_postgres, settings):
+    """On PostgreSQL the batches run on two connections side by side (committed rows: each worker's connection
+    must see them). Same outcome as one worker: every due row EXPIRED once, one audit and one public event each,
+    a delivery for the organization that has an endpoint, and a second run changes nothing."""
+    from identifications.models import Event, WebhookDelivery
+    from identifications.services.webhooks import webhook_endpoint_create
+    from tests.factories import OrganizationFactory
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    listening, quiet = OrganizationFactory(slug="listening"), OrganizationFactory(slug="quiet")
+    endpoint, _ = webhook_endpoint_create(organization=listening, url="http://127.0.0.1:9/hook")
+    due = [
+        make(expires_at=NOW - timedelta(minutes=minutes), organization=listening if minutes % 3 == 0 else quiet)
+        for minutes in range(1, 24)
+    ]
+    not_due = make(expires_at=NOW + timedelta(minutes=1), organization=quiet)
+
+    with time_machine.travel(NOW, tick=False):
+        assert "Expired 23 identifications." in run("--batch-size", "4", "--workers", "2")
+        assert "Expired 0 identifications." in run("--batch-size", "4", "--workers", "2")
+
+    statuses = dict(Identification.objects.values_list("pk", "status"))
+    assert {statuses[i.pk] for i in due} == {Status.EXPIRED}
+    assert statuses[not_due.pk] == Status.PENDING
+    audit = IdentificationEvent.objects.filter(to_status=Status.EXPIRED)
+    assert sorted(e.identification_id for e in audit) == sorted(i.pk for i in due)
+    public = Event.objects.filter(type="identification.expired")
+    assert sorted(e.identification_id for e in public) == sorted(i.pk for i in due)
+    assert {e.payload["data"]["status"] for e in public} == {"EXPIRED"}
+    listened = {i.pk for i in due if i.organization_id == listening.pk}
+    assert sorted(d.event.identification_id for d in WebhookDelivery.objects.filter(endpoint=endpoint)) == sorted(
+        listened
+    )

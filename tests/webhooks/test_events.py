@@ -88,7 +88,7 @@ def test_expiry_in_batches_writes_one_event_per_expired_identification(organizat
 
 
 def test_an_expiry_batch_event_is_the_documented_payload_after_the_creation_event(client, auth, organization, settings):
-    """On PostgreSQL the database builds the expiry batch's events (services.events.BATCH_EVENTS_SQL): the same
+    """On PostgreSQL the database builds the expiry batch's events (services.expiry_batches.BATCH_SQL): the same
     event as every other transition's, sequence after the creation event, and a delivery per wanting endpoint."""
     from identifications.models import WebhookDelivery
     from identifications.services.webhooks import webhook_endpoint_create

@@ -20,10 +20,22 @@ class Command(BaseCommand):
             default=1000,
             help="Identifications expired per transaction (default: 1000).",
         )
+        # Two: the batches are independent and PostgreSQL does nearly all the work, so a second connection keeps a
+        # second core busy (bench/NOTES.md, "Expiry"). SQLite runs one batch at a time whatever this says.
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="Database connections expiring batches side by side (default: 2).",
+        )
 
-    def handle(self, *args, batch_size, **options):
+    def handle(self, *args, batch_size, workers, **options):
         if batch_size < 1:
             raise CommandError(gettext("--batch-size must be at least 1."))
-        expired = services.identifications_expire_due(actor=Actor.command(COMMAND_NAME), batch_size=batch_size)
+        if workers < 1:
+            raise CommandError(gettext("--workers must be at least 1."))
+        expired = services.identifications_expire_due(
+            actor=Actor.command(COMMAND_NAME), batch_size=batch_size, workers=workers
+        )
         message = ngettext("Expired %(count)d identifications.", "Expired %(count)d identifications.", expired)
         self.stdout.write(self.style.SUCCESS(message % {"count": expired}))
