@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identifications', '0014_index_review'),
+        ('identifications', '0015_identification_id_time_ordered'),
         ('scoring', '0006_attempt_processing'),
     ]
 

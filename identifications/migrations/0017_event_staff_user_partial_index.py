@@ -13,7 +13,7 @@ OLD_INDEX = "identifications_identificationevent_staff_user_id_9708714b"
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identifications', '0015_expiry_due_keyset'),
+        ('identifications', '0016_expiry_due_keyset'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
