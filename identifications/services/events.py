@@ -50,8 +50,16 @@ def events_record(*, identification_id, from_status, to_status, now) -> Event:
 
 def events_record_many(*, identification_ids, from_status, to_status, now, created=None) -> list[Event]:
     """`created`: instead of ids, identifications INSERTed in this very transaction. Their stored fields are the
-    objects' own and they have no earlier event, so their events need no SELECT (create's hot path)."""
+    objects' own and they have no earlier event, so their events need no SELECT (create's hot path).
+
+    On PostgreSQL the events of existing identifications are read and written by one INSERT ... SELECT
+    (BATCH_EVENTS_SQL): a close, a verdict or a redaction sends one statement instead of the ORM's SELECT (its
+    joins and the last-sequence subquery, ~1 ms of CPU to compile) and INSERT."""
     event_type = event_type_for(from_status=from_status, to_status=to_status)
+    if created is None and connection.vendor == "postgresql":
+        events = _events_insert_selected(identification_ids, event_type=event_type, now=now)
+        deliveries_create(events, now=now)
+        return events
     rows: Iterable[Mapping[str, Any]]
     if created is not None:
         rows = [_public_fields_of_new(identification) for identification in created]
@@ -98,9 +106,9 @@ def events_record_many(*, identification_ids, from_status, to_status, now, creat
     return events
 
 
-# events_record_many in one statement for PostgreSQL's expiry batches: at a million due rows, building a thousand
-# Event objects and payloads per batch in Python was most of expire_identifications' time (bench/NOTES.md). The same
-# event, field for field: the payload's keys are event_payload's (jsonb keeps no key order either way).
+# events_record_many's SELECT and INSERT in one statement on PostgreSQL (the expiry batches have their own form of it,
+# services/expiry_batches.py). The same event, field for field: the payload's keys are event_payload's (jsonb keeps
+# no key order either way); tests/webhooks/test_events.py compares the two paths' payloads.
 BATCH_EVENTS_SQL = """
 INSERT INTO identifications_event (public_id, organization_id, identification_id, type, sequence, payload, created_at)
 SELECT next.public_id, i.organization_id, i.id, %(type)s, next.sequence,
@@ -124,17 +132,17 @@ CROSS JOIN LATERAL (
             AS sequence
 ) AS next
 WHERE i.id = ANY(%(ids)s)
-RETURNING id, organization_id, type
+RETURNING id, public_id, organization_id, identification_id, type, sequence, payload, created_at
 """
 
 
-def events_record_batch(*, identification_ids, from_status, to_status, now) -> int:
-    """`events_record_many` for a large batch on PostgreSQL: the events are built and INSERTed by the database in one
-    statement (BATCH_EVENTS_SQL); the deliveries as usual, for organizations with enabled endpoints. Returns how many
-    events it wrote. Same preconditions: inside the transition's transaction, under its row locks."""
-    if not identification_ids:
-        return 0
-    event_type = event_type_for(from_status=from_status, to_status=to_status)
+def _events_insert_selected(identification_ids, *, event_type, now) -> list[Event]:
+    return [
+        _event_from_row(row) for row in _events_insert_selected_rows(identification_ids, event_type=event_type, now=now)
+    ]
+
+
+def _events_insert_selected_rows(identification_ids, *, event_type, now) -> list[tuple]:
     params = {
         "type": str(event_type),
         "timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -143,13 +151,26 @@ def events_record_batch(*, identification_ids, from_status, to_status, now) -> i
     }
     with connection.cursor() as cursor:
         cursor.execute(BATCH_EVENTS_SQL, params)
-        written = cursor.fetchall()
-    organizations = {organization_id for _, organization_id, _ in written}
-    endpoints = list(WebhookEndpoint.objects.filter(organization_id__in=organizations, enabled=True))
-    if endpoints:  # Event objects only when there is something to deliver: a thousand cost milliseconds of CPU
-        events = [Event(pk=pk, organization_id=organization_id, type=type_) for pk, organization_id, type_ in written]
-        deliveries_create(events, now=now, endpoints=endpoints)
-    return len(written)
+        return cursor.fetchall()
+
+
+def _event_from_row(row: tuple) -> Event:
+    pk, public_id, organization_id, identification_id, type_, sequence, payload, created_at = row
+    return Event(
+        pk=pk,
+        public_id=public_id,
+        organization_id=organization_id,
+        identification_id=identification_id,
+        type=type_,
+        sequence=sequence,
+        payload=payload,
+        created_at=created_at,
+    )
+
+
+def _enabled_endpoints(organization_ids):
+    # No ORDER BY: the model's default ordering would be compiled and sorted for nothing.
+    return WebhookEndpoint.objects.filter(organization_id__in=organization_ids, enabled=True).order_by()
 
 
 def _public_fields_of_new(identification: Identification) -> dict:
@@ -180,8 +201,7 @@ def deliveries_create(events: list[Event], *, now, endpoints=None) -> list[Webho
     if not events:
         return []
     if endpoints is None:
-        organizations = {event.organization_id for event in events}
-        endpoints = list(WebhookEndpoint.objects.filter(organization_id__in=organizations, enabled=True))
+        endpoints = list(_enabled_endpoints({event.organization_id for event in events}))
     deliveries = [
         WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now, updated_at=now)
         for event in events

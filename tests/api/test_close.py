@@ -9,6 +9,7 @@ import time_machine
 from identifications.models import Identification, IdentificationEvent
 from tests.api.helpers import close_url, errors, post_json
 from tests.factories import IdentificationFactory, OrganizationFactory
+from tests.outbox import TRANSITION_OUTBOX
 from tests.rate_limit import rate_limited
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
@@ -147,11 +148,10 @@ def test_close_spends_two_statements(client, auth, pending, organization, captur
     assert response.status_code == 204
     # 1. UPDATE the identification WHERE it is still PENDING and unexpired (the race-safe transition)
     # 2. INSERT the CLOSED event
-    # 3-5. the outbox: SELECT the identification's public fields and last sequence, INSERT the public event, SELECT
-    #    the organization's enabled webhook endpoints (none here, so no delivery INSERT)
+    # 3-. the outbox: the public event and the SELECT of the organization's enabled webhook endpoints (tests/outbox.py)
     # The API key comes from its cache (read again at most every API_KEY_CACHE_SECONDS).
     # (After the rate limiter's own statement where it counts in the database: tests/rate_limit.py.)
-    assert queries.verbs == rate_limited(["UPDATE", "INSERT", "SELECT", "INSERT", "SELECT"])
+    assert queries.verbs == rate_limited(["UPDATE", "INSERT", *TRANSITION_OUTBOX])
     first = len(rate_limited([]))
     assert "identifications_identification" in queries.statements[first]
     assert "identifications_identificationevent" in queries.statements[first + 1]
