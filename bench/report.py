@@ -310,6 +310,21 @@ def load_table(results) -> str:
     return "\n".join(lines)
 
 
+def cpu_split_table(results) -> str:
+    split = results.get("cpu_split")
+    if not split:
+        return "Not measured in this run."
+    programs = ["gunicorn (app)", "PostgreSQL", "nginx", "Redis", "wrk", "total"]
+    lines = [
+        "| run (8 connections, 5 s) | req/s | " + " | ".join(programs) + " |",
+        "|---|---:|" + "---:|" * len(programs),
+    ]
+    for name, run in split.items():
+        cells = " | ".join(f"{run['cpu_ms'].get(program, 0.0):.2f}" for program in programs)
+        lines.append(f"| {name} | {run['rps']:.0f} | {cells} |")
+    return "\n".join(lines)
+
+
 def ratio_table(results) -> str:
     lines = [
         "| connections | create req/s | framework ceiling | framework+db ceiling | pgbench tps | "
@@ -457,6 +472,14 @@ def markdown(results) -> str:
         "(bench/insert.sql).",
         "",
         ratio_table(results),
+        "",
+        "## CPU per request by program (near-empty table)",
+        "",
+        "Each program's CPU time over one more 5 s run at 8 connections, divided by the requests it served (/proc for "
+        "the long-lived processes, the finished child's rusage for wrk; bench/cpu_split.py). All of them share the "
+        "machine's cores, so req/s follows the total.",
+        "",
+        cpu_split_table(results),
         "",
         "## Repeated rounds (3 s each, alternating) behind the targets",
         "",

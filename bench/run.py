@@ -278,6 +278,7 @@ class Bench:
         list_path = f"{API_PATH}?limit=25"
         self.record(group, self.wrk("list first page", "get.lua", list_path, 1, env=self.key_env()))
         self.rounds(group)
+        self.cpu_split()
         self.variants()
         self.request_costs(group)
         self.admin(group)
@@ -306,6 +307,26 @@ class Bench:
             rounds.setdefault(f"{group} create c=8", []).append(self.create(8, duration=3).as_dict())
             rounds.setdefault(f"{group} create c=1", []).append(self.create(1, duration=3).as_dict())
             log(f"round {number + 1}/{self.args.rounds} done")
+
+    def cpu_split(self):
+        """The ceiling, create, close and retrieve at 8 connections once more, with each program's CPU per request
+        (bench/cpu_split.py): which part of a gap to the ceiling is the application and which the database."""
+        from bench import cpu_split
+
+        retrieve_ids = OUT / "retrieve_ids_cpu.txt"
+        retrieve_ids.write_text("\n".join(self.pending_ids(500)) + "\n")
+        runs = {
+            CEILING: lambda: self.wrk(CEILING, "post.lua", "/bench/insert", 8),
+            "create": lambda: self.create(8),
+            "close": lambda: self.close(8, expected_rps=800),
+            "retrieve": lambda: self.retrieve(8, retrieve_ids),
+        }
+        split = self.results.setdefault("cpu_split", {})
+        for name, run in runs.items():
+            result, per_program = cpu_split.measure(run)
+            split[name] = {"rps": result.rps, "requests": result.requests, "cpu_ms": per_program}
+            shown = "  ".join(f"{program} {ms:.2f}" for program, ms in sorted(per_program.items()))
+            log(f"cpu split  {name:<44} {result.rps:7.1f} req/s  CPU ms per request: {shown}")
 
     def variants(self):
         """create at 8 connections with one setting changed each, on a second gunicorn: what each one costs."""
