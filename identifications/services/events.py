@@ -106,10 +106,11 @@ def events_record_many(*, identification_ids, from_status, to_status, now, creat
     return events
 
 
-# events_record_many's SELECT and INSERT in one statement on PostgreSQL (the expiry batches have their own form of it,
-# services/expiry_batches.py). The same event, field for field: the payload's keys are event_payload's (jsonb keeps
-# no key order either way); tests/webhooks/test_events.py compares the two paths' payloads.
-BATCH_EVENTS_SQL = """
+# The public events of the identifications in `{source}` (a table, or a CTE with the identification's columns),
+# built and INSERTed by PostgreSQL: the same event, field for field, as events_record_many's; the payload's keys are
+# event_payload's (jsonb keeps no key order either way); tests/webhooks/test_events.py compares the paths' payloads.
+# Shared by BATCH_EVENTS_SQL and the expiry's batch statement (services/expiry_batches.py).
+PUBLIC_EVENTS_INSERT_SQL = """
 INSERT INTO identifications_event (public_id, organization_id, identification_id, type, sequence, payload, created_at)
 SELECT next.public_id, i.organization_id, i.id, %(type)s, next.sequence,
     jsonb_build_object(
@@ -123,7 +124,7 @@ SELECT next.public_id, i.organization_id, i.id, %(type)s, next.sequence,
         )
     ),
     %(now)s
-FROM identifications_identification i
+FROM {source} i
 JOIN identifications_organization o ON o.id = i.organization_id
 JOIN scoring_configuration c ON c.id = i.configuration_id
 CROSS JOIN LATERAL (
@@ -131,9 +132,15 @@ CROSS JOIN LATERAL (
         coalesce((SELECT max(e.sequence) FROM identifications_event e WHERE e.identification_id = i.id), 0) + 1
             AS sequence
 ) AS next
-WHERE i.id = ANY(%(ids)s)
+"""
+
+# events_record_many's SELECT and INSERT in one statement on PostgreSQL.
+BATCH_EVENTS_SQL = (
+    PUBLIC_EVENTS_INSERT_SQL.format(source="identifications_identification")
+    + """WHERE i.id = ANY(%(ids)s)
 RETURNING id, public_id, organization_id, identification_id, type, sequence, payload, created_at
 """
+)
 
 
 def _events_insert_selected(identification_ids, *, event_type, now) -> list[Event]:
@@ -168,9 +175,18 @@ def _event_from_row(row: tuple) -> Event:
     )
 
 
-def _enabled_endpoints(organization_ids):
-    # No ORDER BY: the model's default ordering would be compiled and sorted for nothing.
-    return WebhookEndpoint.objects.filter(organization_id__in=organization_ids, enabled=True).order_by()
+def _enabled_endpoints(organization_ids) -> list[WebhookEndpoint]:
+    """The enabled endpoints of these organizations, with the columns delivery creation reads (the rest deferred).
+
+    A raw query, not a QuerySet: it runs in every create and close, and building the QuerySet's SQL cost more CPU
+    than the rest of the outbox (bench/NOTES.md, third round). No ORDER BY: nothing needs one."""
+    ids = list(organization_ids)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT id, organization_id, event_types FROM {WebhookEndpoint._meta.db_table} "
+        f"WHERE enabled = %s AND organization_id IN ({placeholders})"
+    )
+    return list(WebhookEndpoint.objects.raw(sql, [True, *ids]))
 
 
 def _public_fields_of_new(identification: Identification) -> dict:
@@ -201,7 +217,7 @@ def deliveries_create(events: list[Event], *, now, endpoints=None) -> list[Webho
     if not events:
         return []
     if endpoints is None:
-        endpoints = list(_enabled_endpoints({event.organization_id for event in events}))
+        endpoints = _enabled_endpoints({event.organization_id for event in events})
     deliveries = [
         WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now, updated_at=now)
         for event in events

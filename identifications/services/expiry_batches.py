@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from django.db import connection, connections
 
 from identifications.models import Identification, IdentificationEvent
+from identifications.services.events import PUBLIC_EVENTS_INSERT_SQL
 
 Status = Identification.Status
 
@@ -46,12 +47,13 @@ ORDER BY position DESC
 LIMIT 1
 """
 
-# One expiry batch. The public event is the outbox's (services.events.BATCH_EVENTS_SQL builds the same one from
-# the identification table; here the UPDATE's RETURNING carries the new status, which a sibling CTE could not read
-# from the table: every part of one statement sees the snapshot from before it). The last SELECT returns one row:
-# how many rows it expired, and the ids and organizations of the public events whose organization has an enabled
-# webhook endpoint (the deliveries are created from those; the others need nothing more).
-BATCH_SQL = """
+# One expiry batch. The public event is the outbox's (services.events.PUBLIC_EVENTS_INSERT_SQL, which the outbox
+# runs over the identification table; here over the UPDATE's RETURNING, which carries the new status that a sibling
+# CTE could not read from the table: every part of one statement sees the snapshot from before it). The last SELECT
+# returns one row: how many rows it expired, and the ids and organizations of the public events whose organization
+# has an enabled webhook endpoint (the deliveries are created from those; the others need nothing more).
+BATCH_SQL = (
+    """
 WITH due AS (
     SELECT id FROM identifications_identification
     WHERE status = %(from_status)s AND expires_at <= %(now)s
@@ -68,29 +70,9 @@ WITH due AS (
     INSERT INTO identifications_identificationevent ({audit_columns})
     SELECT {audit_values} FROM expired
 ), public AS (
-    INSERT INTO identifications_event
-        (public_id, organization_id, identification_id, type, sequence, payload, created_at)
-    SELECT next.public_id, i.organization_id, i.id, %(type)s, next.sequence,
-        jsonb_build_object(
-            'id', next.public_id, 'type', %(type)s, 'timestamp', %(timestamp)s,
-            'data', jsonb_build_object(
-                'id', i.id::text, 'organization', o.slug, 'status', i.status,
-                'attempts', jsonb_build_object(
-                    'used', i.attempts_used, 'max', c.maximum_attempts, 'processing', i.attempt_processing
-                ),
-                'sequence', next.sequence
-            )
-        ),
-        %(now)s
-    FROM expired i
-    JOIN identifications_organization o ON o.id = i.organization_id
-    JOIN scoring_configuration c ON c.id = i.configuration_id
-    CROSS JOIN LATERAL (
-        SELECT 'evt_' || replace(gen_random_uuid()::text, '-', '') AS public_id,
-            coalesce((SELECT max(e.sequence) FROM identifications_event e WHERE e.identification_id = i.id), 0) + 1
-                AS sequence
-    ) AS next
-    RETURNING id, organization_id
+"""
+    + PUBLIC_EVENTS_INSERT_SQL.format(source="expired")
+    + """    RETURNING id, organization_id
 )
 SELECT count(*),
     coalesce(array_agg(public.id) FILTER (WHERE listening.organization_id IS NOT NULL), '{{}}'),
@@ -100,6 +82,7 @@ LEFT JOIN (
     SELECT DISTINCT organization_id FROM identifications_webhookendpoint WHERE enabled
 ) AS listening ON listening.organization_id = public.organization_id
 """
+)
 
 # One SELECT expression per audit event column: the expired row's id, the rest parameters.
 AUDIT_VALUES = {

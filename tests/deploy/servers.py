@@ -6,6 +6,8 @@ temporary folder. Every other line (limits, timeouts, buffering, headers) is the
 config/gunicorn.conf.py (tests/reliability/harness.py), on a migrated PostgreSQL scratch database or SQLite file.
 """
 
+import datetime
+import ipaddress
 import os
 import re
 import shutil
@@ -18,6 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.reliability.harness import (
     PROJECT,
@@ -61,6 +68,37 @@ def _replace_once(text: str, pattern: str, replacement: str) -> str:
     rendered, count = re.subn(pattern, replacement, text, flags=re.MULTILINE | re.DOTALL)
     assert count == 1, f"deploy/nginx/idservice.conf changed: {pattern!r} matched {count} times"
     return rendered
+
+
+def self_signed_pair(folder: Path, common_name: str) -> tuple[Path, Path]:
+    """A P-256 key and a one-day certificate for `common_name` (also its subject alternative name), written into
+    `folder` as the site expects them: fullchain.pem and privkey.pem."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    try:
+        alternative: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(common_name))
+    except ValueError:
+        alternative = x509.DNSName(common_name)
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([alternative]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    certificate_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_path.chmod(0o600)
+    return certificate_path, key_path
 
 
 def render_site(*, listen_port: int, upstream_port: int, folder: Path, tls: tuple[Path, Path] | None = None) -> str:

@@ -2,15 +2,10 @@
 
 import re
 import subprocess
-from datetime import UTC, datetime, timedelta
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 
-from tests.deploy.servers import NGINX, PROXY_SNIPPET, SITE
+from tests.deploy.servers import NGINX, PROXY_SNIPPET, SITE, self_signed_pair
 
 
 def directive(name: str, text: str) -> list[str]:
@@ -36,29 +31,9 @@ def test_requests_and_responses_are_buffered_and_forwarded_headers_set():
     assert headers["X-Request-ID"] == "$request_id"
 
 
-def self_signed(folder):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "id.example.com")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (folder / "privkey.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-
-
 def test_the_shipped_site_passes_nginx_t_with_tls(tmp_path):
     # The whole site, TLS included, as an operator installs it; only file locations point into tmp_path.
-    self_signed(tmp_path)
+    self_signed_pair(tmp_path, "id.example.com")
     site = (
         SITE.read_text()
         .replace("/etc/ssl/idservice/", f"{tmp_path}/")
