@@ -199,17 +199,17 @@ class Bench:
         env = self.key_env(BENCH_RUN_NUMBER=str(self.create_run))
         return self.wrk("create", "create.lua", API_PATH, connections, duration=duration, env=env)
 
-    def close(self, connections, *, expected_rps):
-        count = int(expected_rps * self.args.duration * 2) + 2000
+    def close(self, connections, *, expected_rps, duration=None):
+        count = int(expected_rps * (duration or self.args.duration) * 2) + 2000
         ids = self.pending_ids(count)
         path = OUT / f"close_ids_c{connections}.txt"
         path.write_text("\n".join(ids) + "\n")
         env = self.key_env(BENCH_IDS_FILE=str(path))
-        return self.wrk("close", "close.lua", API_PATH, connections, env=env)
+        return self.wrk("close", "close.lua", API_PATH, connections, env=env, duration=duration)
 
-    def retrieve(self, connections, ids_file):
+    def retrieve(self, connections, ids_file, *, duration=None):
         env = self.key_env(BENCH_IDS_FILE=str(ids_file))
-        return self.wrk("retrieve", "get.lua", API_PATH, connections, env=env)
+        return self.wrk("retrieve", "get.lua", API_PATH, connections, env=env, duration=duration)
 
     def pending_ids(self, count):
         from django.db import connection
@@ -299,13 +299,21 @@ class Bench:
         """Short runs repeated, alternating, for the comparisons the targets make: other load on the machine moves
         single runs by tens of percent, the median of alternating rounds much less."""
         rounds = self.results.setdefault("rounds", {})
+        retrieve_ids = OUT / f"retrieve_ids_rounds_{group}.txt"
+        retrieve_ids.write_text("\n".join(self.pending_ids(500)) + "\n")
+        if group == "empty":
+            self.analyze()
         for number in range(self.args.rounds):
-            ceiling = self.wrk(
-                "framework+db ceiling (create's 4 statements)", "post.lua", "/bench/insert", 8, duration=3
-            )
+            ceiling = self.wrk(CEILING, "post.lua", "/bench/insert", 8, duration=3)
             rounds.setdefault(f"{group} ceiling c=8", []).append(ceiling.as_dict())
             rounds.setdefault(f"{group} create c=8", []).append(self.create(8, duration=3).as_dict())
             rounds.setdefault(f"{group} create c=1", []).append(self.create(1, duration=3).as_dict())
+            if group == "empty":
+                # close and retrieve against the same ceiling round, as the targets compare them (near-empty table)
+                close = self.close(8, expected_rps=ceiling.rps, duration=3)
+                rounds.setdefault(f"{group} close c=8", []).append(close.as_dict())
+                retrieve = self.retrieve(8, retrieve_ids, duration=3)
+                rounds.setdefault(f"{group} retrieve c=8", []).append(retrieve.as_dict())
             log(f"round {number + 1}/{self.args.rounds} done")
 
     def cpu_split(self):
