@@ -16,21 +16,20 @@ PROGRAMS = {"nginx": "nginx", "gunicorn": "gunicorn (app)", "postgres": "Postgre
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds_by_program() -> dict[str, float]:
-    """User + system CPU seconds of every live process of PROGRAMS, summed per program (all threads included)."""
-    totals: dict[str, float] = defaultdict(float)
+def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
+    """pid -> (program, user + system CPU seconds) of every live process of PROGRAMS (all its threads included)."""
+    processes = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:  # gone meanwhile
             continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        program = PROGRAMS.get(name)
+        program = PROGRAMS.get(text[text.index("(") + 1 : text.rindex(")")])
         if program is None:
             continue
         fields = text[text.rindex(")") + 2 :].split()
-        totals[program] += (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-    return totals
+        processes[int(stat.parent.name)] = (program, (int(fields[11]) + int(fields[12])) / TICKS)  # utime, stime
+    return processes
 
 
 def children_cpu_seconds() -> float:
@@ -41,11 +40,17 @@ def children_cpu_seconds() -> float:
 
 def measure(run) -> tuple[object, dict[str, float]]:
     """Call `run()` (one wrk run, returning a loadgen.Result) and return it with CPU ms per request by program."""
-    before, children_before = cpu_seconds_by_program(), children_cpu_seconds()
+    before, children_before = cpu_seconds_by_process(), children_cpu_seconds()
     result = run()
-    after, children_after = cpu_seconds_by_program(), children_cpu_seconds()
+    after, children_after = cpu_seconds_by_process(), children_cpu_seconds()
     requests = max(result.requests, 1)
-    split = {program: (after.get(program, 0.0) - before.get(program, 0.0)) * 1000 / requests for program in after}
+    # Per process: one that started during the run counts whole; one that exited during it (a PostgreSQL backend
+    # closed by CONN_MAX_AGE) is lost, so a program's figure can only be an underestimate, never negative.
+    split: dict[str, float] = defaultdict(float)
+    for pid, (program, seconds) in after.items():
+        _, earlier = before.get(pid, (program, 0.0))
+        split[program] += (seconds - earlier) * 1000 / requests
+    split = dict(split)
     split["wrk"] = (children_after - children_before) * 1000 / requests
     split["total"] = sum(split.values())
     return result, split
