@@ -20,7 +20,7 @@ from identifications.api.http.client_secret import ClientSecretAuthentication
 from identifications.api.http.permissions import CredentialMayAccess
 from identifications.api.http.schema import error_responses, string_parameter_schema
 from identifications.api.organization import ORG_ID, UUID_SCHEMA, json_object_body, parse_uuid
-from identifications.selectors.validation import identification_get_for_validation
+from identifications.selectors.identifications import identification_get_for_validation
 from identifications.services.attempts import identification_validate
 from identifications.services.lifecycle import identification_expire_if_due
 
