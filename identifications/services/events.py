@@ -152,7 +152,7 @@ def _events_insert_selected(identification_ids, *, event_type, now) -> list[Even
 def _events_insert_selected_rows(identification_ids, *, event_type, now) -> list[tuple]:
     params = {
         "type": str(event_type),
-        "timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": payload_timestamp(now),
         "now": now,
         "ids": list(identification_ids),
     }
@@ -203,11 +203,16 @@ def _public_fields_of_new(identification: Identification) -> dict:
     }
 
 
+def payload_timestamp(moment) -> str:
+    """An event payload's `timestamp`: UTC, to the second (API.md)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def event_payload(event: Event, *, organization: str, data: dict) -> dict:
     return {
         "id": event.public_id,
         "type": event.type,
-        "timestamp": event.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": payload_timestamp(event.created_at),
         "data": {"id": data.pop("id"), "organization": organization, **data, "sequence": event.sequence},
     }
 

@@ -9,7 +9,7 @@ identification past `expires_at` is EXPIRED" lives in the model's QuerySet and `
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,10 +22,10 @@ from identifications.errors import (
     NoDefaultConfiguration,
     ScoringURLMissing,
 )
-from identifications.models import Event, Identification, IdentificationEvent, WebhookEndpoint
+from identifications.models import Event, Identification, IdentificationEvent
 from identifications.selectors.reference import default_configuration
 from identifications.services import expiry_batches
-from identifications.services.events import deliveries_create, event_type_for, events_record_many
+from identifications.services.events import deliveries_create, event_type_for, events_record_many, payload_timestamp
 from scoring.models import Provider
 
 logger = logging.getLogger(__name__)
@@ -272,14 +272,12 @@ def _record_events(
             cursor.execute(sql, params)
             count, event_ids, organization_ids = cursor.fetchone()
         if event_ids:
-            endpoints = list(WebhookEndpoint.objects.filter(organization_id__in=set(organization_ids), enabled=True))
             deliveries_create(
                 [
                     Event(pk=pk, organization_id=organization_id, type=params["type"])
                     for pk, organization_id in zip(event_ids, organization_ids, strict=True)
                 ],
                 now=params["now"],
-                endpoints=endpoints,
             )
         return count
     written = IdentificationEvent.objects.bulk_create(list(events))
@@ -382,7 +380,7 @@ def _expire_batch_in_one_statement(
         "staff_user_id": getattr(fields["staff_user"], "pk", None),
         "reason": EXPIRED_REASON,
         "type": str(event_type_for(from_status=Status.PENDING, to_status=Status.EXPIRED)),
-        "timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": payload_timestamp(now),
     }
     with transaction.atomic():
         return _record_events(statement=(expiry_batches.batch_sql(bounded=until is not None), params))
