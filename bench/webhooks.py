@@ -57,21 +57,19 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait_for(self, ids, timeout) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if all(i in self.received for i in ids):
-                    return True
-            time.sleep(0.005)
-        return False
+        return self._wait(all, ids, timeout, interval=0.005)
 
     def wait_for_any(self, ids, timeout) -> bool:
+        # Polled more often: the burst's first receipt starts its throughput clock.
+        return self._wait(any, ids, timeout, interval=0.001)
+
+    def _wait(self, quantifier, ids, timeout, *, interval) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if any(i in self.received for i in ids):
+                if quantifier(i in self.received for i in ids):
                     return True
-            time.sleep(0.001)
+            time.sleep(interval)
         return False
 
     def stop(self):
