@@ -12,27 +12,15 @@ import argparse
 import cProfile
 import os
 import pstats
-import secrets
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench.run import bench_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 API_PATH = "/v1/orgs/bench/identifications/identity_document"
-
-
-def environment() -> dict:
-    return {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "CONN_MAX_AGE": "60",
-        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "INFO"),
-        "RATELIMIT_CACHE_URL": os.environ.get("RATELIMIT_CACHE_URL", ""),
-    }
 
 
 def load_average() -> str:
@@ -50,7 +38,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("DATABASE_URL must name a PostgreSQL database of your own")
-    os.environ.update(environment())
+    # The bench's own environment (bench/run.py), on the database DATABASE_URL names.
+    os.environ.update(bench_environment({"url": os.environ["DATABASE_URL"]}, os.environ.get("RATELIMIT_CACHE_URL", "")))
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
 
     import django

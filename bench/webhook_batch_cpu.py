@@ -16,24 +16,17 @@ import pstats
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+# bench/webhooks.py's keep-alive receiver, in a process of its own so that its CPU is not counted here.
 RECEIVER = """
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import threading
+from bench.webhooks import Receiver
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
+receiver = Receiver(keep_alive=True)
+print(receiver.server.server_address[1], flush=True)
+threading.Event().wait()
 """
 
 
@@ -59,7 +52,7 @@ def main():
     from scoring.models import Configuration
 
     call_command("migrate", verbosity=0)
-    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         port = int(receiver.stdout.readline())
         organization, _ = Organization.objects.get_or_create(slug="bench-batch-cpu", defaults={"name": "Bench"})
