@@ -89,3 +89,9 @@ def reader_reads_the_card(monkeypatch):
     """INTERNAL's MRZ reader finds the MRZ of validation_helpers' person on any evidence image: what the real reader
     does with a photo of their card (the tests' images are blank; the reader's own tests use real renderings)."""
     monkeypatch.setattr(providers, "read_mrz", lambda image: MrzReading(tuple(MRZ), None))
+
+
+@pytest.fixture
+def database_queue(settings):
+    # The production queue (django-tasks-db): its task rows are in the test database.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

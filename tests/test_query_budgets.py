@@ -398,12 +398,6 @@ def test_expiry_spends_the_same_statements_per_batch_whatever_the_batch_holds(ca
 # --- Validate: store and enqueue, then the worker's scoring ------------------------------------------------------
 
 
-@pytest.fixture
-def database_queue(settings):
-    # The production queue (django-tasks-db): its task row is one more INSERT in validate's transaction.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 def test_validate_stores_and_enqueues_in_four_statements(client, auth, database_queue, capture_queries):
     from tests.api.validation_helpers import DECLARED, DEVICE, MATCHING_METADATA, validate_url
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from django_tasks import default_task_backend
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from identifications import backoff
@@ -25,20 +24,6 @@ from tests.factories import IdentificationFactory
 
 pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status
-
-
-@pytest.fixture
-def endpoint(organization, receiver):
-    endpoint, secret = webhook_endpoint_create(organization=organization, url=receiver.url)
-    endpoint.secret = secret
-    return endpoint
-
-
-@pytest.fixture
-def dummy_backend(settings):
-    # Changing TASKS makes django-tasks drop its cached backends (and again when the test restores it).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    return default_task_backend
 
 
 def close(identification, captured):

@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
-from django_tasks import default_task_backend
 from django_tasks_db.models import DBTaskResult
 
 from identifications import backoff, outbound
@@ -27,23 +26,6 @@ from tests.factories import IdentificationFactory
 
 pytestmark = pytest.mark.django_db
 Status = WebhookDelivery.Status
-
-
-@pytest.fixture
-def endpoint(organization, receiver):
-    return webhook_endpoint_create(organization=organization, url=receiver.url)[0]
-
-
-@pytest.fixture
-def dummy_backend(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    return default_task_backend
-
-
-@pytest.fixture
-def database_queue(settings):
-    # The production queue (django-tasks-db): its rows are in the test database.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture
